@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+pub mod clock;
+pub mod exam;
+pub mod money;
+pub mod vocab;
+
+pub use clock::{Clock, SystemClock};
