@@ -1,1 +1,13 @@
+#![doc = include_str!("../README.md")]
 
+pub mod audit;
+mod db;
+mod entities;
+mod error;
+pub mod files;
+mod migrations;
+pub mod staff;
+
+pub use db::{Backend, Store, WriteTxn};
+pub use error::StoreError;
+pub use files::FileStore;

@@ -1,0 +1,108 @@
+//! The append-only audit log. Rows are written in the same transaction as the change they
+//! record; the database refuses updates and deletes.
+
+use examreg_domain::account::Actor;
+use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+use crate::entities::audit_log;
+
+/// A namespaced action name, e.g. `staff.created`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditAction(pub &'static str);
+
+impl AuditAction {
+    pub const STAFF_CREATED: AuditAction = AuditAction("staff.created");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    fn key(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// One entry to append.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub at: OffsetDateTime,
+    pub actor: &'a Actor,
+    pub action: AuditAction,
+    pub subject: Option<(&'static str, String)>,
+    pub outcome: Outcome,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// An entry as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<String>,
+    pub outcome: String,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+}
+
+pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+    let actor_id = match entry.actor {
+        Actor::Staff(id) => Some(id.to_string()),
+        Actor::System | Actor::Operator | Actor::Anonymous => None,
+    };
+    let (subject_kind, subject_id) = match entry.subject {
+        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+        None => (None, None),
+    };
+    let row = audit_log::ActiveModel {
+        id: NotSet,
+        occurred_at: Set(entry.at),
+        actor_kind: Set(entry.actor.kind().to_owned()),
+        actor_id: Set(actor_id),
+        action: Set(entry.action.0.to_owned()),
+        subject_kind: Set(subject_kind),
+        subject_id: Set(subject_id),
+        outcome: Set(entry.outcome.key().to_owned()),
+        ip: Set(entry.ip),
+        details: Set(entry.details),
+    };
+    audit_log::Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// The most recent entries, newest first.
+pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditRecord {
+            id: r.id,
+            at: r.occurred_at,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            action: r.action,
+            subject_kind: r.subject_kind,
+            subject_id: r.subject_id,
+            outcome: r.outcome,
+            ip: r.ip,
+            details: r.details,
+        })
+        .collect())
+}

@@ -1,0 +1,15 @@
+//! Schema migrations: one set for SQLite and PostgreSQL, built with backend-neutral
+//! builders. Append-only: a merged migration is never edited; changes come as new files.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_staff_and_audit;
+
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_staff_and_audit::Migration)]
+    }
+}
