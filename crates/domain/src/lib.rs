@@ -3,6 +3,7 @@
 pub mod account;
 pub mod clock;
 pub mod exam;
+pub mod journey;
 pub mod money;
 pub mod vocab;
 

@@ -14,6 +14,7 @@ pub struct AuditAction(pub &'static str);
 
 impl AuditAction {
     pub const STAFF_CREATED: AuditAction = AuditAction("staff.created");
+    pub const STAFF_PASSWORD_SET: AuditAction = AuditAction("staff.password_set");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,7 @@ impl Backend {
         } else {
             Err(StoreError::InvalidUrl(format!(
                 "{}: expected sqlite://… or postgres://…",
-                redact(url)
+                redact_url(url)
             )))
         }
     }
@@ -45,7 +45,7 @@ impl Backend {
 }
 
 /// The URL without its password, for messages and logs.
-pub(crate) fn redact(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
@@ -118,7 +118,7 @@ impl Store {
         }
         let db = Database::connect(options).await.map_err(|e| match e {
             sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
-                StoreError::InvalidUrl(format!("{}: {e}", redact(url)))
+                StoreError::InvalidUrl(format!("{}: {e}", redact_url(url)))
             }
             other => StoreError::from(other),
         })?;
@@ -215,8 +215,8 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
         let err = Backend::from_url("mysql://root:hunter2@h/db").err().map(|e| e.to_string());
         assert!(err.is_some_and(|m| !m.contains("hunter2")));
     }

@@ -8,6 +8,6 @@ pub mod files;
 mod migrations;
 pub mod staff;
 
-pub use db::{Backend, Store, WriteTxn};
+pub use db::{Backend, Store, WriteTxn, redact_url};
 pub use error::StoreError;
 pub use files::FileStore;

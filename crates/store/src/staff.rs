@@ -80,3 +80,17 @@ pub async fn find_by_username(
         disabled: row.disabled_at.is_some(),
     }))
 }
+
+/// Replaces the password hash of an account.
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: StaffId,
+    password_hash: String,
+) -> Result<(), StoreError> {
+    staff_account::Entity::update_many()
+        .col_expr(staff_account::Column::PasswordHash, sea_orm::sea_query::Expr::value(password_hash))
+        .filter(staff_account::Column::Id.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Version 1 of the JSON API (CONTRACT.md).
+
+pub mod exams;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(exams::list_open)).routes(routes!(exams::get_exam))
+}
+
+/// The error shape of every `/api` error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorEnvelope {
+    pub error: ApiErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// A stable `snake_case` code.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// What went wrong, in Chinese.
+    #[schema(example = "您访问的页面或资源不存在")]
+    pub message: String,
+    /// Field name → messages, for 422 answers.
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
+}

@@ -1,0 +1,65 @@
+//! Building the application state from configuration: data directory, database, file
+//! store. Used by `serve`, the other commands and `TestApp`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use examreg_domain::Clock;
+use examreg_domain::exam::ExamCatalog;
+use examreg_store::{FileStore, Store};
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
+use crate::passwords::PasswordHasher;
+use crate::state::AppState;
+use crate::telemetry;
+
+/// Makes sure the data directory exists and can be written, before anything is stored.
+pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let fail = |e: std::io::Error| anyhow::anyhow!("data directory {} is not writable: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".examreg-write-check");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// Connects to the database named by the configuration, without migrating.
+pub async fn connect(config: &Config) -> anyhow::Result<Store> {
+    if config.uses_default_database() {
+        ensure_data_dir(&config.data_dir)?;
+    }
+    let url = config.database_url();
+    Store::connect(url.expose_secret())
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url_for_humans()))
+}
+
+/// Everything `serve` needs: database (migrated), file store, exams, hasher, metrics.
+pub async fn build_state(
+    config: Config,
+    exams: ExamCatalog,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let store = connect(&config).await?;
+    store.migrate().await.context("cannot migrate the database")?;
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let storage_url = config.storage_url(&cwd);
+    if config.storage_url.is_none() {
+        ensure_data_dir(&config.data_dir)?;
+    }
+    let files = FileStore::open(&storage_url)
+        .await
+        .with_context(|| format!("cannot open the file store {storage_url}"))?;
+    let passwords = PasswordHasher::new(&config.argon2).context("argon2 configuration")?;
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        files,
+        exams: Arc::new(exams),
+        clock,
+        passwords,
+        metrics: telemetry::metrics_handle(),
+    })
+}

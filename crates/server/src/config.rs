@@ -1,0 +1,193 @@
+//! Configuration: built-in defaults, then the TOML file named by `EXAMREG_CONFIG`, then
+//! `EXAMREG_*` environment variables (environment wins). Loaded once at start and passed
+//! around in [`crate::state::AppState`]; nothing reads the environment later.
+//!
+//! Nested keys use a double underscore in the environment: `EXAMREG_ARGON2__MEMORY_KIB`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `address:port` to listen on.
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// Where the SQLite database, uploaded files and development mail live by default.
+    #[serde(default = "defaults::data_dir")]
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: `examreg.db` in the data directory.
+    #[serde(default)]
+    pub database_url: Option<SecretString>,
+    /// `file:///dir`; default: `files/` in the data directory.
+    #[serde(default)]
+    pub storage_url: Option<String>,
+    /// A folder of exam definition files; default: the definitions bundled in the binary.
+    #[serde(default)]
+    pub exams_dir: Option<PathBuf>,
+    /// `text` for people, `json` for log collectors (production).
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// The whole request, body included, must finish within this many seconds.
+    #[serde(default = "defaults::request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted on ordinary routes (uploads have their own limits).
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Set when examreg is served over HTTPS (directly or behind a proxy): adds HSTS.
+    #[serde(default)]
+    pub https: bool,
+    #[serde(default)]
+    pub argon2: Argon2Config,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Hashes waiting for a core beyond this many are refused with 503 at once.
+    #[serde(default = "defaults::hash_queue")]
+    pub queue: usize,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1, queue: defaults::hash_queue() }
+    }
+}
+
+mod defaults {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::path::PathBuf;
+
+    pub(super) fn listen() -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 8080))
+    }
+    pub(super) fn data_dir() -> PathBuf {
+        PathBuf::from("./data")
+    }
+    pub(super) fn request_timeout_secs() -> u64 {
+        30
+    }
+    pub(super) fn max_body_bytes() -> usize {
+        256 * 1024
+    }
+    pub(super) fn hash_queue() -> usize {
+        32
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads the configuration from the file named by `EXAMREG_CONFIG` (if any) and the
+    /// `EXAMREG_*` environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let mut figment = Figment::new();
+        if let Ok(path) = std::env::var("EXAMREG_CONFIG") {
+            if !Path::new(&path).is_file() {
+                return Err(ConfigError::Invalid(format!("EXAMREG_CONFIG={path}: no such file")));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("EXAMREG_").ignore(&["config"]).split("__"));
+        Self::from_figment(figment)
+    }
+
+    /// Defaults plus the given TOML text: for tests and tools.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Self::from_figment(Figment::new().merge(Toml::string(text)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(|e| {
+            // figment's message names the key and where it came from; keep it on one line.
+            ConfigError::Invalid(e.to_string().lines().collect::<Vec<_>>().join(" "))
+        })?;
+        if config.request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid("request_timeout_secs must be at least 1".into()));
+        }
+        Ok(config)
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => {
+                SecretString::from(format!("sqlite://{}", self.data_dir.join("examreg.db").display()))
+            }
+        }
+    }
+
+    /// The storage URL in force; a relative data directory is made absolute against `cwd`.
+    pub fn storage_url(&self, cwd: &Path) -> String {
+        match &self.storage_url {
+            Some(url) => url.clone(),
+            None => {
+                let dir = cwd.join(&self.data_dir).join("files");
+                format!("file://{}", dir.display())
+            }
+        }
+    }
+
+    /// True when the database lives in the data directory (the SQLite default).
+    pub fn uses_default_database(&self) -> bool {
+        self.database_url.is_none()
+    }
+
+    pub fn database_url_for_humans(&self) -> String {
+        examreg_store::redact_url(self.database_url().expose_secret())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = Config::from_toml("").unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.database_url().expose_secret(), "sqlite://./data/examreg.db");
+        assert_eq!(config.storage_url(Path::new("/srv")), "file:///srv/./data/files");
+        assert_eq!(config.argon2.memory_kib, 19 * 1024);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = Config::from_toml("lisen = \"x\"").unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let err = Config::from_toml("listen = \"not an address\"").unwrap_err().to_string();
+        assert!(err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_hidden_from_humans() {
+        let config =
+            Config::from_toml("database_url = \"postgres://app:pw@db/examreg\"").unwrap();
+        assert_eq!(config.database_url_for_humans(), "postgres://app:***@db/examreg");
+        assert!(!format!("{config:?}").contains("pw@"));
+    }
+}

@@ -1,0 +1,126 @@
+//! Password hashing with Argon2id, off the async runtime and bounded.
+//!
+//! At most one hash per core runs at a time; a short queue waits for a core; anything
+//! beyond the queue is refused at once with [`HashError::Busy`] (the web layer answers 503
+//! with `Retry-After`), so a login storm cannot pile up unbounded work.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use examreg_domain::account::Password;
+use tokio::sync::Semaphore;
+
+use crate::config::Argon2Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every core is hashing and the queue is full.
+    #[error("password hashing is saturated")]
+    Busy,
+    #[error("argon2: {0}")]
+    Argon2(String),
+    #[error("hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[derive(Debug, Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    /// Admission: running plus queued.
+    admitted: Arc<Semaphore>,
+    /// Running: one per core.
+    running: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    pub fn new(config: &Argon2Config) -> Result<PasswordHasher, HashError> {
+        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
+            .map_err(|e| HashError::Argon2(e.to_string()))?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(PasswordHasher {
+            params,
+            admitted: Arc::new(Semaphore::new(cores + config.queue)),
+            running: Arc::new(Semaphore::new(cores)),
+        })
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _admitted = Arc::clone(&self.admitted).try_acquire_owned().map_err(|_| HashError::Busy)?;
+        let _running = Arc::clone(&self.running).acquire_owned().await.map_err(|_| HashError::Busy)?;
+        let argon2 = self.argon2();
+        Ok(tokio::task::spawn_blocking(move || work(argon2)).await?)
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
+    pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
+        let password = password.expose().to_owned();
+        self.run(move |argon2| {
+            argon2
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| HashError::Argon2(e.to_string()))
+        })
+        .await?
+    }
+
+    /// Whether `password` matches `phc`. A malformed stored hash never matches.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, HashError> {
+        let password = password.to_owned();
+        let phc = phc.to_owned();
+        self.run(move |argon2| match PasswordHash::new(&phc) {
+            Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> Argon2Config {
+        Argon2Config { memory_kib: 64, iterations: 1, parallelism: 1, queue: 0 }
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_salted_and_verify() {
+        let hasher = PasswordHasher::new(&cheap()).unwrap();
+        let password = Password::parse("correct horse battery").unwrap();
+        let a = hasher.hash(&password).await.unwrap();
+        let b = hasher.hash(&password).await.unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{a}");
+        assert_ne!(a, b, "a fresh salt each time");
+        assert!(hasher.verify("correct horse battery", &a).await.unwrap());
+        assert!(!hasher.verify("correct horse battery!", &a).await.unwrap());
+        assert!(!hasher.verify("correct horse battery", "not a hash").await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn beyond_cores_and_queue_the_hasher_says_busy() {
+        let config = Argon2Config { memory_kib: 8 * 1024, iterations: 4, parallelism: 1, queue: 0 };
+        let hasher = PasswordHasher::new(&config).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let tasks: Vec<_> = (0..cores * 4)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.verify("password", "$argon2id$v=19$m=8192,t=4,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA").await })
+            })
+            .collect();
+        let mut busy = 0;
+        for task in tasks {
+            if matches!(task.await.unwrap(), Err(HashError::Busy)) {
+                busy += 1;
+            }
+        }
+        assert!(busy > 0, "some of {} concurrent hashes on {cores} cores are refused", cores * 4);
+    }
+}

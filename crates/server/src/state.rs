@@ -1,0 +1,22 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use examreg_domain::Clock;
+use examreg_domain::exam::ExamCatalog;
+use examreg_store::{FileStore, Store};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::config::Config;
+use crate::passwords::PasswordHasher;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub files: FileStore,
+    pub exams: Arc<ExamCatalog>,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: PasswordHasher,
+    pub metrics: PrometheusHandle,
+}

@@ -1,0 +1,3 @@
+//! Pages for candidates.
+
+pub mod home;

@@ -1,0 +1,4 @@
+//! Cross-cutting request handling: headers, metrics.
+
+pub mod metrics;
+pub mod security_headers;

@@ -1,0 +1,74 @@
+//! The web boundary: the router, its middleware, and the pages.
+
+pub mod assets;
+pub mod candidate;
+pub mod error;
+pub mod format;
+pub mod health;
+pub mod middleware;
+pub mod urls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+use crate::state::AppState;
+use error::AppError;
+use middleware::security_headers::{Https, security_headers};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    let (api_routes, openapi) = api::router();
+
+    let app = Router::new()
+        .route(urls::HOME, get(candidate::home::home))
+        .route(urls::STYLESHEET, get(assets::stylesheet))
+        .route(urls::HEALTHZ, get(health::healthz))
+        .route(urls::READYZ, get(health::readyz))
+        .route(urls::METRICS, get(health::metrics))
+        .merge(api_routes)
+        .route_layer(from_fn(middleware::metrics::record))
+        .with_state(state);
+    let openapi = Router::new()
+        .route(urls::OPENAPI, get(api::openapi_json))
+        .with_state(Arc::new(openapi));
+
+    app.merge(openapi).fallback(|| async { AppError::NotFound }).layer(
+        // Outermost first.
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id =
+                    request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                )
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(from_fn_with_state(Https(config.https), security_headers))
+            .layer(from_fn(error::render_errors))
+            .layer(CatchPanicLayer::new())
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(config.request_timeout_secs),
+            ))
+            .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+    )
+}
