@@ -37,7 +37,10 @@ impl Username {
             return Err(UsernameError::Length);
         }
         let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b);
-        let first_ok = lower.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+        let first_ok = lower
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
         if !first_ok || !lower.bytes().all(allowed) {
             return Err(UsernameError::Characters);
         }
@@ -168,7 +171,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_checked() {
-        assert_eq!(Username::parse(" Reviewer.01 ").map(|u| u.0), Ok("reviewer.01".to_owned()));
+        assert_eq!(
+            Username::parse(" Reviewer.01 ").map(|u| u.0),
+            Ok("reviewer.01".to_owned())
+        );
         assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
         assert_eq!(Username::parse(&"a".repeat(33)), Err(UsernameError::Length));
         assert_eq!(Username::parse("_admin"), Err(UsernameError::Characters));
@@ -180,9 +186,18 @@ mod tests {
     fn passwords_count_characters_not_bytes() {
         assert_eq!(Password::parse("短密码"), Err(PasswordError::TooShort));
         assert!(Password::parse("八个汉字的密码啊").is_ok());
-        assert_eq!(Password::parse(&"x".repeat(129)), Err(PasswordError::TooLong));
-        assert_eq!(Password::parse("abcdefgh\u{0}"), Err(PasswordError::ControlCharacters));
-        assert_eq!(format!("{:?}", Password::parse("secret-words").ok()), "Some(Password(***))");
+        assert_eq!(
+            Password::parse(&"x".repeat(129)),
+            Err(PasswordError::TooLong)
+        );
+        assert_eq!(
+            Password::parse("abcdefgh\u{0}"),
+            Err(PasswordError::ControlCharacters)
+        );
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-words").ok()),
+            "Some(Password(***))"
+        );
     }
 
     #[test]

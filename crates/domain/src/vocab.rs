@@ -150,8 +150,12 @@ pub enum Residency {
 }
 
 impl Vocabulary for Residency {
-    const ALL: &'static [Self] =
-        &[Self::ShanghaiHukou, Self::NonShanghai, Self::HkMoTw, Self::Foreign];
+    const ALL: &'static [Self] = &[
+        Self::ShanghaiHukou,
+        Self::NonShanghai,
+        Self::HkMoTw,
+        Self::Foreign,
+    ];
     fn key(self) -> &'static str {
         match self {
             Self::ShanghaiHukou => "shanghai_hukou",
@@ -182,8 +186,13 @@ pub enum Education {
 }
 
 impl Vocabulary for Education {
-    const ALL: &'static [Self] =
-        &[Self::Secondary, Self::JuniorCollege, Self::Bachelor, Self::Master, Self::Doctor];
+    const ALL: &'static [Self] = &[
+        Self::Secondary,
+        Self::JuniorCollege,
+        Self::Bachelor,
+        Self::Master,
+        Self::Doctor,
+    ];
     fn key(self) -> &'static str {
         match self {
             Self::Secondary => "secondary",
@@ -327,7 +336,10 @@ mod tests {
             v: &'a V,
         }
         let text = toml::to_string(&Wrap { v }).unwrap_or_default();
-        text.trim().trim_start_matches("v = ").trim_matches('"').to_owned()
+        text.trim()
+            .trim_start_matches("v = ")
+            .trim_matches('"')
+            .to_owned()
     }
 
     #[test]

@@ -17,7 +17,9 @@ use crate::telemetry;
 
 /// Makes sure the data directory exists and can be written, before anything is stored.
 pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
-    let fail = |e: std::io::Error| anyhow::anyhow!("data directory {} is not writable: {e}", dir.display());
+    let fail = |e: std::io::Error| {
+        anyhow::anyhow!("data directory {} is not writable: {e}", dir.display())
+    };
     std::fs::create_dir_all(dir).map_err(fail)?;
     let probe = dir.join(".examreg-write-check");
     std::fs::write(&probe, b"ok").map_err(fail)?;
@@ -31,9 +33,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
         ensure_data_dir(&config.data_dir)?;
     }
     let url = config.database_url();
-    Store::connect(url.expose_secret())
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url_for_humans()))
+    Store::connect(url.expose_secret()).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config.database_url_for_humans()
+        )
+    })
 }
 
 /// Everything `serve` needs: database (migrated), file store, exams, hasher, metrics.
@@ -43,7 +48,10 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
     let store = connect(&config).await?;
-    store.migrate().await.context("cannot migrate the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let storage_url = config.storage_url(&cwd);
     if config.storage_url.is_none() {

@@ -68,7 +68,12 @@ pub struct Argon2Config {
 
 impl Default for Argon2Config {
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1, queue: defaults::hash_queue() }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+            queue: defaults::hash_queue(),
+        }
     }
 }
 
@@ -106,11 +111,15 @@ impl Config {
         let mut figment = Figment::new();
         if let Ok(path) = std::env::var("EXAMREG_CONFIG") {
             if !Path::new(&path).is_file() {
-                return Err(ConfigError::Invalid(format!("EXAMREG_CONFIG={path}: no such file")));
+                return Err(ConfigError::Invalid(format!(
+                    "EXAMREG_CONFIG={path}: no such file"
+                )));
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(Env::prefixed("EXAMREG_").ignore(&["config"]).split("__"));
+        // EXAMREG_CONFIG names this file; EXAMREG_TEST_POSTGRES_URL belongs to the test suite.
+        let not_settings = ["config", "test_postgres_url"];
+        figment = figment.merge(Env::prefixed("EXAMREG_").ignore(&not_settings).split("__"));
         Self::from_figment(figment)
     }
 
@@ -125,7 +134,9 @@ impl Config {
             ConfigError::Invalid(e.to_string().lines().collect::<Vec<_>>().join(" "))
         })?;
         if config.request_timeout_secs == 0 {
-            return Err(ConfigError::Invalid("request_timeout_secs must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "request_timeout_secs must be at least 1".into(),
+            ));
         }
         Ok(config)
     }
@@ -134,9 +145,10 @@ impl Config {
     pub fn database_url(&self) -> SecretString {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => {
-                SecretString::from(format!("sqlite://{}", self.data_dir.join("examreg.db").display()))
-            }
+            None => SecretString::from(format!(
+                "sqlite://{}",
+                self.data_dir.join("examreg.db").display()
+            )),
         }
     }
 
@@ -170,8 +182,14 @@ mod tests {
         let config = Config::from_toml("").unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.data_dir, PathBuf::from("./data"));
-        assert_eq!(config.database_url().expose_secret(), "sqlite://./data/examreg.db");
-        assert_eq!(config.storage_url(Path::new("/srv")), "file:///srv/./data/files");
+        assert_eq!(
+            config.database_url().expose_secret(),
+            "sqlite://./data/examreg.db"
+        );
+        assert_eq!(
+            config.storage_url(Path::new("/srv")),
+            "file:///srv/./data/files"
+        );
         assert_eq!(config.argon2.memory_kib, 19 * 1024);
     }
 
@@ -179,15 +197,19 @@ mod tests {
     fn unknown_keys_and_bad_values_are_named() {
         let err = Config::from_toml("lisen = \"x\"").unwrap_err().to_string();
         assert!(err.contains("lisen"), "{err}");
-        let err = Config::from_toml("listen = \"not an address\"").unwrap_err().to_string();
+        let err = Config::from_toml("listen = \"not an address\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("listen"), "{err}");
     }
 
     #[test]
     fn passwords_are_hidden_from_humans() {
-        let config =
-            Config::from_toml("database_url = \"postgres://app:pw@db/examreg\"").unwrap();
-        assert_eq!(config.database_url_for_humans(), "postgres://app:***@db/examreg");
+        let config = Config::from_toml("database_url = \"postgres://app:pw@db/examreg\"").unwrap();
+        assert_eq!(
+            config.database_url_for_humans(),
+            "postgres://app:***@db/examreg"
+        );
         assert!(!format!("{config:?}").contains("pw@"));
     }
 }

@@ -6,8 +6,10 @@ use examreg_domain::exam::{DefinitionError, ExamCatalog, ExamDefinition};
 use time::OffsetDateTime;
 
 /// The definitions compiled into the binary, by file name.
-pub const BUNDLED: &[(&str, &str)] =
-    &[("shanghai-2025.toml", include_str!("../../../exams/shanghai-2025.toml"))];
+pub const BUNDLED: &[(&str, &str)] = &[(
+    "shanghai-2025.toml",
+    include_str!("../../../exams/shanghai-2025.toml"),
+)];
 
 /// The bundled definition the demo exam copies its rules from.
 const DEMO_SOURCE: &str = "shanghai-2025.toml";
@@ -22,7 +24,10 @@ pub enum ExamsError {
 
 /// Loads the bundled definitions, or every `*.toml` file of `dir` (in name order). With
 /// `demo_at`, adds the demo copy of the bundled Shanghai exam, open at that instant.
-pub fn load(dir: Option<&Path>, demo_at: Option<OffsetDateTime>) -> Result<ExamCatalog, ExamsError> {
+pub fn load(
+    dir: Option<&Path>,
+    demo_at: Option<OffsetDateTime>,
+) -> Result<ExamCatalog, ExamsError> {
     let mut catalog = ExamCatalog::default();
     match dir {
         None => {
@@ -31,7 +36,10 @@ pub fn load(dir: Option<&Path>, demo_at: Option<OffsetDateTime>) -> Result<ExamC
             }
         }
         Some(dir) => {
-            let folder_err = |message: String| ExamsError::Folder { dir: dir.display().to_string(), message };
+            let folder_err = |message: String| ExamsError::Folder {
+                dir: dir.display().to_string(),
+                message,
+            };
             let entries = std::fs::read_dir(dir).map_err(|e| folder_err(e.to_string()))?;
             let mut files = Vec::new();
             for entry in entries {
@@ -42,12 +50,15 @@ pub fn load(dir: Option<&Path>, demo_at: Option<OffsetDateTime>) -> Result<ExamC
             }
             files.sort();
             if files.is_empty() {
-                return Err(folder_err("contains no exam definition (*.toml)".to_owned()));
+                return Err(folder_err(
+                    "contains no exam definition (*.toml)".to_owned(),
+                ));
             }
             for path in files {
                 let name = path.display().to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| ExamsError::Definition(DefinitionError::new(&name, "file", e.to_string())))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    ExamsError::Definition(DefinitionError::new(&name, "file", e.to_string()))
+                })?;
                 catalog.insert(ExamDefinition::from_toml(&name, &text)?)?;
             }
         }
@@ -81,7 +92,11 @@ mod tests {
     fn demo_adds_an_exam_open_now() {
         let now = datetime!(2026-11-25 12:00 UTC);
         let catalog = load(None, Some(now)).unwrap();
-        let open: Vec<_> = catalog.open_at(now).iter().map(|e| e.id.to_string()).collect();
+        let open: Vec<_> = catalog
+            .open_at(now)
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect();
         assert_eq!(open, ["demo"]);
     }
 

@@ -35,8 +35,13 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(config: &Argon2Config) -> Result<PasswordHasher, HashError> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| HashError::Argon2(e.to_string()))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| HashError::Argon2(e.to_string()))?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(PasswordHasher {
             params,
@@ -53,8 +58,13 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _admitted = Arc::clone(&self.admitted).try_acquire_owned().map_err(|_| HashError::Busy)?;
-        let _running = Arc::clone(&self.running).acquire_owned().await.map_err(|_| HashError::Busy)?;
+        let _admitted = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        let _running = Arc::clone(&self.running)
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Busy)?;
         let argon2 = self.argon2();
         Ok(tokio::task::spawn_blocking(move || work(argon2)).await?)
     }
@@ -88,7 +98,12 @@ mod tests {
     use super::*;
 
     fn cheap() -> Argon2Config {
-        Argon2Config { memory_kib: 64, iterations: 1, parallelism: 1, queue: 0 }
+        Argon2Config {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            queue: 0,
+        }
     }
 
     #[tokio::test]
@@ -101,18 +116,35 @@ mod tests {
         assert_ne!(a, b, "a fresh salt each time");
         assert!(hasher.verify("correct horse battery", &a).await.unwrap());
         assert!(!hasher.verify("correct horse battery!", &a).await.unwrap());
-        assert!(!hasher.verify("correct horse battery", "not a hash").await.unwrap());
+        assert!(
+            !hasher
+                .verify("correct horse battery", "not a hash")
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn beyond_cores_and_queue_the_hasher_says_busy() {
-        let config = Argon2Config { memory_kib: 8 * 1024, iterations: 4, parallelism: 1, queue: 0 };
+        let config = Argon2Config {
+            memory_kib: 8 * 1024,
+            iterations: 4,
+            parallelism: 1,
+            queue: 0,
+        };
         let hasher = PasswordHasher::new(&config).unwrap();
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let tasks: Vec<_> = (0..cores * 4)
             .map(|_| {
                 let hasher = hasher.clone();
-                tokio::spawn(async move { hasher.verify("password", "$argon2id$v=19$m=8192,t=4,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA").await })
+                tokio::spawn(async move {
+                    hasher
+                        .verify(
+                            "password",
+                            "$argon2id$v=19$m=8192,t=4,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                        )
+                        .await
+                })
             })
             .collect();
         let mut busy = 0;
@@ -121,6 +153,10 @@ mod tests {
                 busy += 1;
             }
         }
-        assert!(busy > 0, "some of {} concurrent hashes on {cores} cores are refused", cores * 4);
+        assert!(
+            busy > 0,
+            "some of {} concurrent hashes on {cores} cores are refused",
+            cores * 4
+        );
     }
 }

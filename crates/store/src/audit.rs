@@ -80,7 +80,9 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<
         ip: Set(entry.ip),
         details: Set(entry.details),
     };
-    audit_log::Entity::insert(row).exec_without_returning(db).await?;
+    audit_log::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -103,14 +103,17 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10));
         match backend {
             Backend::Sqlite => {
-                options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                    o.create_if_missing(true)
-                        .journal_mode(SqliteJournalMode::Wal)
-                        // FULL: a committed transaction survives power loss, not only a crash.
-                        .synchronous(SqliteSynchronous::Full)
-                        .busy_timeout(Duration::from_secs(10))
-                        .foreign_keys(true)
-                });
+                options
+                    .max_connections(8)
+                    .min_connections(1)
+                    .map_sqlx_sqlite_opts(|o| {
+                        o.create_if_missing(true)
+                            .journal_mode(SqliteJournalMode::Wal)
+                            // FULL: a committed transaction survives power loss, not only a crash.
+                            .synchronous(SqliteSynchronous::Full)
+                            .busy_timeout(Duration::from_secs(10))
+                            .foreign_keys(true)
+                    });
             }
             Backend::Postgres => {
                 options.max_connections(16).min_connections(1);
@@ -123,7 +126,11 @@ impl Store {
             other => StoreError::from(other),
         })?;
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { db, backend, write_gate })
+        Ok(Store {
+            db,
+            backend,
+            write_gate,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -136,25 +143,23 @@ impl Store {
     }
 
     /// Applies every pending migration. Safe to call on every start and from several nodes
-    /// at once: on PostgreSQL the migrations run under a transaction-scoped advisory lock.
+    /// at once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => {
-                let _gate = self.lock_writer().await;
-                Migrator::up(&self.db, None).await?;
-            }
-            Backend::Postgres => {
-                let txn = self.db.begin().await?;
-                // An arbitrary constant: "examreg" in ASCII.
-                txn.execute_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock(111542468536679)",
-                ))
-                .await?;
-                Migrator::up(&txn, None).await?;
-                txn.commit().await?;
-            }
+        // The whole run is one transaction (both databases have transactional DDL), so a
+        // failed migration leaves nothing half-applied, and a second process waits for
+        // the first: on SQLite by taking the write lock up front, on PostgreSQL by a
+        // transaction-scoped advisory lock.
+        let txn = self.write().await?;
+        if self.backend == Backend::Postgres {
+            // An arbitrary constant, the same in every examreg process.
+            txn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(111542468536679)",
+            ))
+            .await?;
         }
+        Migrator::up(&*txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -206,18 +211,32 @@ mod tests {
 
     #[test]
     fn backend_follows_the_scheme() {
-        assert_eq!(Backend::from_url("sqlite://data/x.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
         assert!(Backend::from_url("mysql://u@h/db").is_err());
         assert!(Backend::from_url("data/x.db").is_err());
     }
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
-        let err = Backend::from_url("mysql://root:hunter2@h/db").err().map(|e| e.to_string());
+        let err = Backend::from_url("mysql://root:hunter2@h/db")
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|m| !m.contains("hunter2")));
     }
 }

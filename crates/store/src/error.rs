@@ -31,6 +31,9 @@ impl From<DbErr> for StoreError {
 impl StoreError {
     /// True when the database could not be reached at all (as opposed to a failed query).
     pub fn is_connection(&self) -> bool {
-        matches!(self, StoreError::Db(DbErr::Conn(RuntimeErr::SqlxError(_)) | DbErr::ConnectionAcquire(_)))
+        matches!(
+            self,
+            StoreError::Db(DbErr::Conn(RuntimeErr::SqlxError(_)) | DbErr::ConnectionAcquire(_))
+        )
     }
 }

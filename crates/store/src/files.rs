@@ -31,16 +31,27 @@ impl FileStore {
         };
         let dir = PathBuf::from(path);
         if !dir.is_absolute() {
-            return Err(StoreError::InvalidStorageUrl(format!("{url}: the path must be absolute")));
+            return Err(StoreError::InvalidStorageUrl(format!(
+                "{url}: the path must be absolute"
+            )));
         }
         tokio::fs::create_dir_all(&dir).await.map_err(|e| {
-            StoreError::InvalidStorageUrl(format!("{}: cannot create the directory: {e}", dir.display()))
+            StoreError::InvalidStorageUrl(format!(
+                "{}: cannot create the directory: {e}",
+                dir.display()
+            ))
         })?;
         let local = LocalFileSystem::new_with_prefix(&dir)?;
-        let store = FileStore { inner: Arc::new(local), description: url.to_owned() };
+        let store = FileStore {
+            inner: Arc::new(local),
+            description: url.to_owned(),
+        };
         store
             .inner
-            .put(&Path::from(READY_MARKER), PutPayload::from(Bytes::from_static(b"ok\n")))
+            .put(
+                &Path::from(READY_MARKER),
+                PutPayload::from(Bytes::from_static(b"ok\n")),
+            )
             .await?;
         Ok(store)
     }
@@ -75,6 +86,9 @@ mod tests {
             FileStore::open("file://relative/dir").await,
             Err(StoreError::InvalidStorageUrl(_))
         ));
-        assert!(matches!(FileStore::open("ftp://x/y").await, Err(StoreError::InvalidStorageUrl(_))));
+        assert!(matches!(
+            FileStore::open("ftp://x/y").await,
+            Err(StoreError::InvalidStorageUrl(_))
+        ));
     }
 }

@@ -40,13 +40,20 @@ pub async fn create(db: &impl ConnectionTrait, new: NewStaff<'_>) -> Result<Staf
         created_at: Set(new.created_at),
         disabled_at: Set(None),
     };
-    staff_account::Entity::insert(account).exec_without_returning(db).await?;
+    staff_account::Entity::insert(account)
+        .exec_without_returning(db)
+        .await?;
     if !new.points.is_empty() {
-        let scopes = new.points.iter().map(|code| staff_point_scope::ActiveModel {
-            staff_id: Set(id),
-            point_code: Set(code.clone()),
-        });
-        staff_point_scope::Entity::insert_many(scopes).exec_without_returning(db).await?;
+        let scopes = new
+            .points
+            .iter()
+            .map(|code| staff_point_scope::ActiveModel {
+                staff_id: Set(id),
+                point_code: Set(code.clone()),
+            });
+        staff_point_scope::Entity::insert_many(scopes)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(StaffId(id))
 }
@@ -69,8 +76,12 @@ pub async fn find_by_username(
         .into_iter()
         .map(|s| s.point_code)
         .collect();
-    let role = StaffRole::from_key(&row.role)
-        .ok_or_else(|| StoreError::Db(sea_orm::DbErr::Type(format!("unknown staff role {:?}", row.role))))?;
+    let role = StaffRole::from_key(&row.role).ok_or_else(|| {
+        StoreError::Db(sea_orm::DbErr::Type(format!(
+            "unknown staff role {:?}",
+            row.role
+        )))
+    })?;
     Ok(Some(StaffAccount {
         id: StaffId(row.id),
         username: row.username,
@@ -88,7 +99,10 @@ pub async fn set_password_hash(
     password_hash: String,
 ) -> Result<(), StoreError> {
     staff_account::Entity::update_many()
-        .col_expr(staff_account::Column::PasswordHash, sea_orm::sea_query::Expr::value(password_hash))
+        .col_expr(
+            staff_account::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(password_hash),
+        )
         .filter(staff_account::Column::Id.eq(id.0))
         .exec(db)
         .await?;

@@ -1,1 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test support fails loudly"
+)]
 
+mod app;
+mod clock;
+mod db;
+
+pub use app::{AnonClient, TestApp, TestAppBuilder, test_config};
+pub use clock::FixedClock;
+pub use db::TestDb;
+
+/// 2024-12-01 10:00 in Shanghai: inside the registration window of the bundled 2025 exam.
+pub const DEFAULT_NOW: time::OffsetDateTime = time::macros::datetime!(2024-12-01 10:00 +8);

@@ -50,7 +50,9 @@ impl Calendar {
         let today = now.to_offset(CHINA_STANDARD_TIME).date();
         let at = |date: Date, hour: u8| {
             let time = Time::from_hms(hour, 0, 0).unwrap_or(Time::MIDNIGHT);
-            date.with_time(time).assume_offset(CHINA_STANDARD_TIME).to_offset(time::UtcOffset::UTC)
+            date.with_time(time)
+                .assume_offset(CHINA_STANDARD_TIME)
+                .to_offset(time::UtcOffset::UTC)
         };
         let opens_day = today - Duration::days(1);
         let closes_day = today + Duration::days(21);
@@ -60,7 +62,10 @@ impl Calendar {
         let payment_opens_day = publish_day + Duration::days(10);
         let exam_year = opens_day.year() + 1;
         Calendar {
-            registration: Window { opens: at(opens_day, 0), closes: at(closes_day, 17) },
+            registration: Window {
+                opens: at(opens_day, 0),
+                closes: at(closes_day, 17),
+            },
             resubmit_deadline: at(resubmit_day, 17),
             qualification_review: Window {
                 opens: at(resubmit_day + Duration::days(1), 9),

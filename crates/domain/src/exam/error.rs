@@ -13,13 +13,19 @@ pub struct DefinitionError {
 
 impl DefinitionError {
     pub fn new(source: &str, location: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { source_name: source.to_owned(), location: location.into(), message: message.into() }
+        Self {
+            source_name: source.to_owned(),
+            location: location.into(),
+            message: message.into(),
+        }
     }
 
     pub(super) fn from_toml(source: &str, text: &str, err: &toml::de::Error) -> Self {
         let location = match err.span() {
             Some(span) => {
-                let line = text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1);
+                let line = text
+                    .get(..span.start)
+                    .map_or(1, |before| before.matches('\n').count() + 1);
                 format!("line {line}")
             }
             None => "file".to_owned(),
@@ -33,6 +39,10 @@ impl DefinitionError {
 
 impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.source_name, self.location, self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.source_name, self.location, self.message
+        )
     }
 }

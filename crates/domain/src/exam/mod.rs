@@ -30,7 +30,9 @@ impl ExamId {
 
     /// Lowercase ASCII letters, digits and `-`, starting with a letter or digit.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let ok_chars = raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if raw.is_empty() || raw.len() > Self::MAX_LEN {
             Err("须为 1 到 64 个字符")
         } else if !ok_chars || raw.starts_with('-') {
@@ -216,8 +218,11 @@ impl ExamCatalog {
 
     /// Exams whose registration window is open at `now`, demo first, then by year.
     pub fn open_at(&self, now: time::OffsetDateTime) -> Vec<&ExamDefinition> {
-        let mut open: Vec<_> =
-            self.exams.values().filter(|e| e.calendar.registration.contains(now)).collect();
+        let mut open: Vec<_> = self
+            .exams
+            .values()
+            .filter(|e| e.calendar.registration.contains(now))
+            .collect();
         open.sort_by_key(|e| (!e.demo, e.year));
         open
     }

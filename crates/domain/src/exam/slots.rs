@@ -122,7 +122,9 @@ impl Condition {
             Self::EducationAtLeast(min) => facts.education.is_some_and(|e| e >= *min),
             Self::Degree(allowed) => one_of(facts.degree, allowed),
             Self::EmployerNature(allowed) => one_of(facts.employer_nature, allowed),
-            Self::YearsInSpecialtyAtLeast(min) => facts.years_in_specialty.is_some_and(|y| y >= *min),
+            Self::YearsInSpecialtyAtLeast(min) => {
+                facts.years_in_specialty.is_some_and(|y| y >= *min)
+            }
             Self::Flag(flag) => {
                 let value = match flag {
                     Flag::TransferredPost => facts.transferred_post,
@@ -197,14 +199,18 @@ mod tests {
 
     #[test]
     fn slot_ids_of_the_contract_parse() {
-        for id in ["form", "1", "2", "3-1", "4-3a", "4-3d", "5-3c", "8-3", "10", "11"] {
+        for id in [
+            "form", "1", "2", "3-1", "4-3a", "4-3d", "5-3c", "8-3", "10", "11",
+        ] {
             assert_eq!(SlotId::parse(id).map(|s| s.0), Ok(id.to_owned()));
         }
     }
 
     #[test]
     fn malformed_slot_ids_are_refused() {
-        for id in ["", "Form", "a", "1-", "-1", "123", "4-3A", "4-3ab", "4_3", "1-2-3", "../x"] {
+        for id in [
+            "", "Form", "a", "1-", "-1", "123", "4-3A", "4-3ab", "4_3", "1-2-3", "../x",
+        ] {
             assert!(SlotId::parse(id).is_err(), "{id:?}");
         }
     }
@@ -229,17 +235,24 @@ mod tests {
         };
         let nursing = Condition::Category(vec![SpecialtyCategory::Nursing]);
         let pharmacy = Condition::Category(vec![SpecialtyCategory::Pharmacy]);
-        assert!(Condition::All(vec![nursing.clone(), Condition::Level(vec![Level::Intermediate])])
-            .holds(&facts));
+        assert!(
+            Condition::All(vec![
+                nursing.clone(),
+                Condition::Level(vec![Level::Intermediate])
+            ])
+            .holds(&facts)
+        );
         assert!(!Condition::All(vec![nursing.clone(), pharmacy.clone()]).holds(&facts));
         assert!(Condition::Any(vec![pharmacy.clone(), nursing]).holds(&facts));
         assert!(Condition::Not(Box::new(pharmacy)).holds(&facts));
         assert!(Condition::YearsInSpecialtyAtLeast(2).holds(&facts));
         assert!(!Condition::YearsInSpecialtyAtLeast(3).holds(&facts));
-        assert!(Condition::EducationAtLeast(Education::Secondary).holds(&ApplicantFacts {
-            education: Some(Education::JuniorCollege),
-            ..ApplicantFacts::default()
-        }));
+        assert!(
+            Condition::EducationAtLeast(Education::Secondary).holds(&ApplicantFacts {
+                education: Some(Education::JuniorCollege),
+                ..ApplicantFacts::default()
+            })
+        );
     }
 
     #[test]

@@ -12,10 +12,26 @@ fn bundled() -> ExamDefinition {
 /// Every slot of CONTRACT.md, in the seed's order, with the seed's title and file limit.
 const SEED_SLOTS: &[(&str, &str, u8)] = &[
     ("form", "申请表 (单位盖章)", 1),
-    ("1", "上海居住证（正反面）无居住证可提供上海社保清单或办理居住证出具的居住凭证-2页", 2),
-    ("2", "港澳台居民居住证、外国人永久居留证、上海市居住证（B证）", 1),
-    ("3-1", "学历证、学位证（带本人照片、毕业专业、毕业学校钢印）-6页", 6),
-    ("3-2", "大专以上学历需提供教育部学历认证（学信网）或国外学历提供由教育部出具的认证材料-1页", 1),
+    (
+        "1",
+        "上海居住证（正反面）无居住证可提供上海社保清单或办理居住证出具的居住凭证-2页",
+        2,
+    ),
+    (
+        "2",
+        "港澳台居民居住证、外国人永久居留证、上海市居住证（B证）",
+        1,
+    ),
+    (
+        "3-1",
+        "学历证、学位证（带本人照片、毕业专业、毕业学校钢印）-6页",
+        6,
+    ),
+    (
+        "3-2",
+        "大专以上学历需提供教育部学历认证（学信网）或国外学历提供由教育部出具的认证材料-1页",
+        1,
+    ),
     ("4-1", "初级(士)资格证书(有专业、级别、盖章页)-2页", 2),
     ("4-2", "初级(士)资格相关证明材料-2页", 2),
     ("4-3a", "护士执业证书(带照片和签发日期页)-1页", 1),
@@ -28,7 +44,11 @@ const SEED_SLOTS: &[(&str, &str, u8)] = &[
     ("5-3b", "医师执业证书（执业类别及执业范围页）-1页", 1),
     ("5-3c", "医师执业证书（执业变更或增加执业范围页）-3页", 3),
     ("5-4", "更换医师执业证书提供首次注册证明材料-1页", 1),
-    ("5-5", "护理、药学、医技初级（师）资格证书（有专业、级别、盖章页）-2页", 2),
+    (
+        "5-5",
+        "护理、药学、医技初级（师）资格证书（有专业、级别、盖章页）-2页",
+        2,
+    ),
     ("5-6", "护理、药学、医技初级（师）资格相关证明材料-2页", 2),
     ("6-1", "提供规培合格证-1页", 1),
     ("6-2", "规培合同（有姓名、合同期限，岗位页）-2页", 2),
@@ -64,9 +84,18 @@ fn bundled_definition_carries_the_seed_calendar_and_limits() {
     assert_eq!(exam.year, 2025);
     assert_eq!(exam.title, "2025年度卫生专业技术资格考试");
     assert_eq!(exam.area.name, "上海考区");
-    assert_eq!(exam.calendar.resubmit_deadline, datetime!(2024-12-11 17:00 +8));
-    assert_eq!(exam.calendar.qualification_results_published, datetime!(2025-01-26 00:00 +8));
-    assert_eq!(exam.calendar.eligibility_cutoff, time::macros::date!(2024 - 12 - 31));
+    assert_eq!(
+        exam.calendar.resubmit_deadline,
+        datetime!(2024-12-11 17:00 +8)
+    );
+    assert_eq!(
+        exam.calendar.qualification_results_published,
+        datetime!(2025-01-26 00:00 +8)
+    );
+    assert_eq!(
+        exam.calendar.eligibility_cutoff,
+        time::macros::date!(2024 - 12 - 31)
+    );
     assert_eq!(exam.uploads.materials.min_bytes, 10 * 1024);
     assert_eq!(exam.uploads.materials.max_bytes, 150 * 1024);
     assert_eq!(exam.points.len(), 16);
@@ -77,9 +106,18 @@ fn bundled_definition_carries_the_seed_calendar_and_limits() {
         assert!(exam.specialties_of(level).next().is_some(), "{level:?}");
     }
     let nursing = exam.specialty("203").unwrap_or_else(|| panic!("203"));
-    assert_eq!((nursing.name.as_str(), nursing.level, nursing.paper_based), ("护理学", Level::Junior, true));
-    assert_eq!(exam.specialty("367").map(|s| s.provenance), Some(Provenance::Official));
-    assert_eq!(exam.specialty("368").map(|s| s.provenance), Some(Provenance::Unconfirmed));
+    assert_eq!(
+        (nursing.name.as_str(), nursing.level, nursing.paper_based),
+        ("护理学", Level::Junior, true)
+    );
+    assert_eq!(
+        exam.specialty("367").map(|s| s.provenance),
+        Some(Provenance::Official)
+    );
+    assert_eq!(
+        exam.specialty("368").map(|s| s.provenance),
+        Some(Provenance::Unconfirmed)
+    );
 }
 
 fn slots_for(exam: &ExamDefinition, facts: &ApplicantFacts) -> Vec<(String, bool)> {
@@ -107,12 +145,23 @@ fn slot_rules_of_the_bundled_definition_follow_the_guide() {
         special_case: Some(false),
         historical: Some(false),
     };
-    let required: Vec<_> =
-        slots_for(&exam, &nurse).into_iter().filter(|(_, r)| *r).map(|(id, _)| id).collect();
-    assert_eq!(required, ["form", "3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", "8-1", "8-2"]);
+    let required: Vec<_> = slots_for(&exam, &nurse)
+        .into_iter()
+        .filter(|(_, r)| *r)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        required,
+        [
+            "form", "3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", "8-1", "8-2"
+        ]
+    );
 
     // The same nurse with a doctorate is exempt from 5-5 and 5-6, which stay offered.
-    let doctor_nurse = ApplicantFacts { degree: Some(Degree::Doctor), ..nurse.clone() };
+    let doctor_nurse = ApplicantFacts {
+        degree: Some(Degree::Doctor),
+        ..nurse.clone()
+    };
     let slots = slots_for(&exam, &doctor_nurse);
     assert!(slots.contains(&("5-5".to_owned(), false)));
     assert!(slots.contains(&("5-6".to_owned(), false)));
@@ -126,11 +175,17 @@ fn slot_rules_of_the_bundled_definition_follow_the_guide() {
         historical: Some(true),
         ..nurse
     };
-    let required: Vec<_> =
-        slots_for(&exam, &physician).into_iter().filter(|(_, r)| *r).map(|(id, _)| id).collect();
+    let required: Vec<_> = slots_for(&exam, &physician)
+        .into_iter()
+        .filter(|(_, r)| *r)
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(
         required,
-        ["form", "1", "3-1", "3-2", "5-1", "5-2", "5-3a", "5-3b", "6-1", "6-2", "6-3", "8-1", "8-2", "9", "11"]
+        [
+            "form", "1", "3-1", "3-2", "5-1", "5-2", "5-3a", "5-3b", "6-1", "6-2", "6-3", "8-1",
+            "8-2", "9", "11"
+        ]
     );
 }
 
@@ -146,11 +201,20 @@ fn demo_copy_is_open_now_labelled_and_keeps_the_rules() {
     assert_eq!(demo.slots, exam.slots);
     assert_eq!(demo.specialties, exam.specialties);
     let mut catalog = ExamCatalog::default();
-    catalog.insert(exam.clone()).unwrap_or_else(|e| panic!("{e}"));
+    catalog
+        .insert(exam.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
     catalog.insert(demo).unwrap_or_else(|e| panic!("{e}"));
-    let open: Vec<_> = catalog.open_at(now).iter().map(|e| e.id.to_string()).collect();
+    let open: Vec<_> = catalog
+        .open_at(now)
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
     assert_eq!(open, ["demo"]);
-    assert!(catalog.insert(exam).is_err(), "a second definition with the same id");
+    assert!(
+        catalog.insert(exam).is_err(),
+        "a second definition with the same id"
+    );
 }
 
 /// Replaces the first occurrence of `from` in the bundled file and returns the error.
@@ -166,20 +230,52 @@ fn broken(from: &str, to: &str) -> DefinitionError {
 #[test]
 fn broken_definitions_are_rejected_naming_file_and_field() {
     let cases: &[(&str, &str, &str)] = &[
-        ("max_files = 2\npage_hint = 2\nshown_when = { residency", "max_files = 0\npage_hint = 2\nshown_when = { residency", "slots[1].max_files"),
+        (
+            "max_files = 2\npage_hint = 2\nshown_when = { residency",
+            "max_files = 0\npage_hint = 2\nshown_when = { residency",
+            "slots[1].max_files",
+        ),
         ("id = \"4-3a\"", "id = \"4-3A\"", "slots[7].id"),
         ("id = \"4-3b\"", "id = \"4-3a\"", "slots[8]"),
         ("id = \"form\"", "id = \"0\"", "slots"),
-        ("resubmit_deadline = 2024-12-11T17:00:00", "resubmit_deadline = 2024-12-01T17:00:00", "calendar.resubmit_deadline"),
-        ("registration_closes = 2024-12-10T00:00:00", "registration_closes = 2024-02-30T00:00:00", "line"),
-        ("eligibility_cutoff = 2024-12-31", "eligibility_cutoff = 2025-12-31", "calendar.eligibility_cutoff"),
+        (
+            "resubmit_deadline = 2024-12-11T17:00:00",
+            "resubmit_deadline = 2024-12-01T17:00:00",
+            "calendar.resubmit_deadline",
+        ),
+        (
+            "registration_closes = 2024-12-10T00:00:00",
+            "registration_closes = 2024-02-30T00:00:00",
+            "line",
+        ),
+        (
+            "eligibility_cutoff = 2024-12-31",
+            "eligibility_cutoff = 2025-12-31",
+            "calendar.eligibility_cutoff",
+        ),
         ("code = \"310104\"", "code = \"310101\"", "points[1]"),
         ("code = \"102\"", "code = \"1O2\"", "specialties[0].code"),
         ("max_kb = 150", "max_kb = 5", "uploads.materials.max_kb"),
-        ("per_subject_fen = 5000", "per_subject_fen = 0", "fees.per_subject_fen"),
-        ("title = \"2025年度卫生专业技术资格考试\"", "titel = \"x\"", "line"),
-        ("shown_when = { residency = [\"non_shanghai\"] }", "shown_when = { residency = [] }", "slots[1].shown_when"),
-        ("shown_when = { residency = [\"non_shanghai\"] }", "shown_when = { residency = [\"mars\"] }", "line"),
+        (
+            "per_subject_fen = 5000",
+            "per_subject_fen = 0",
+            "fees.per_subject_fen",
+        ),
+        (
+            "title = \"2025年度卫生专业技术资格考试\"",
+            "titel = \"x\"",
+            "line",
+        ),
+        (
+            "shown_when = { residency = [\"non_shanghai\"] }",
+            "shown_when = { residency = [] }",
+            "slots[1].shown_when",
+        ),
+        (
+            "shown_when = { residency = [\"non_shanghai\"] }",
+            "shown_when = { residency = [\"mars\"] }",
+            "line",
+        ),
     ];
     for (from, to, location) in cases {
         let err = broken(from, to);
@@ -198,6 +294,9 @@ fn broken_definitions_are_rejected_naming_file_and_field() {
 fn syntax_errors_name_the_key() {
     let err = broken("title = \"2025年度卫生专业技术资格考试\"", "titel = \"x\"");
     assert!(err.message.contains("titel"), "{err}");
-    let line = BUNDLED.lines().position(|l| l.starts_with("title = \"2025")).map(|i| i + 1);
+    let line = BUNDLED
+        .lines()
+        .position(|l| l.starts_with("title = \"2025"))
+        .map(|i| i + 1);
     assert_eq!(Some(err.location), line.map(|n| format!("line {n}")));
 }

@@ -30,7 +30,12 @@ impl Checker<'_> {
         DefinitionError::new(self.source, location, message)
     }
 
-    fn text(&self, location: &str, value: String, max_chars: usize) -> Result<String, DefinitionError> {
+    fn text(
+        &self,
+        location: &str,
+        value: String,
+        max_chars: usize,
+    ) -> Result<String, DefinitionError> {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return Err(self.err(location, "不能为空"));
@@ -78,15 +83,25 @@ impl Checker<'_> {
         let opens_at = self.instant(&format!("calendar.{name}_opens"), opens)?;
         let closes_at = self.instant(&format!("calendar.{name}_closes"), closes)?;
         if closes_at <= opens_at {
-            return Err(self.err(format!("calendar.{name}_closes"), format!("须晚于 {name}_opens")));
+            return Err(self.err(
+                format!("calendar.{name}_closes"),
+                format!("须晚于 {name}_opens"),
+            ));
         }
-        Ok(Window { opens: opens_at, closes: closes_at })
+        Ok(Window {
+            opens: opens_at,
+            closes: closes_at,
+        })
     }
 
     fn calendar(&self, raw: &RawCalendar, exam_year: i32) -> Result<Calendar, DefinitionError> {
-        let registration =
-            self.window("registration", &raw.registration_opens, &raw.registration_closes)?;
-        let resubmit_deadline = self.instant("calendar.resubmit_deadline", &raw.resubmit_deadline)?;
+        let registration = self.window(
+            "registration",
+            &raw.registration_opens,
+            &raw.registration_closes,
+        )?;
+        let resubmit_deadline =
+            self.instant("calendar.resubmit_deadline", &raw.resubmit_deadline)?;
         let qualification_review = self.window(
             "qualification_review",
             &raw.qualification_review_opens,
@@ -97,10 +112,16 @@ impl Checker<'_> {
             &raw.qualification_results_published,
         )?;
         let payment = self.window("payment", &raw.payment_opens, &raw.payment_closes)?;
-        let eligibility_cutoff = self.date("calendar.eligibility_cutoff", &raw.eligibility_cutoff)?;
+        let eligibility_cutoff =
+            self.date("calendar.eligibility_cutoff", &raw.eligibility_cutoff)?;
 
         let order = [
-            ("calendar.resubmit_deadline", registration.closes, resubmit_deadline, "registration_closes"),
+            (
+                "calendar.resubmit_deadline",
+                registration.closes,
+                resubmit_deadline,
+                "registration_closes",
+            ),
             (
                 "calendar.qualification_review_opens",
                 resubmit_deadline,
@@ -141,7 +162,11 @@ impl Checker<'_> {
         })
     }
 
-    fn image_limits(&self, name: &str, raw: &RawImageLimits) -> Result<ImageLimits, DefinitionError> {
+    fn image_limits(
+        &self,
+        name: &str,
+        raw: &RawImageLimits,
+    ) -> Result<ImageLimits, DefinitionError> {
         let at = |field: &str| format!("uploads.{name}.{field}");
         if raw.min_kb == 0 {
             return Err(self.err(at("min_kb"), "须大于 0"));
@@ -163,7 +188,10 @@ impl Checker<'_> {
                 return Err(self.err(at(&format!("max_{field}")), format!("不能小于 min_{field}")));
             }
             if max > HARD_MAX_SIDE_PX {
-                return Err(self.err(at(&format!("max_{field}")), format!("不能超过 {HARD_MAX_SIDE_PX}")));
+                return Err(self.err(
+                    at(&format!("max_{field}")),
+                    format!("不能超过 {HARD_MAX_SIDE_PX}"),
+                ));
             }
         }
         Ok(ImageLimits {
@@ -176,7 +204,12 @@ impl Checker<'_> {
         })
     }
 
-    fn specialty(&self, index: usize, raw: RawSpecialty, levels: &[crate::vocab::Level]) -> Result<Specialty, DefinitionError> {
+    fn specialty(
+        &self,
+        index: usize,
+        raw: RawSpecialty,
+        levels: &[crate::vocab::Level],
+    ) -> Result<Specialty, DefinitionError> {
         let at = |field: &str| format!("specialties[{index}].{field}");
         let code_ok = raw.code.len() == 3 && raw.code.bytes().all(|b| b.is_ascii_digit());
         if !code_ok {
@@ -191,7 +224,11 @@ impl Checker<'_> {
             level: raw.level,
             category: raw.category,
             paper_based: raw.paper_based,
-            provenance: if raw.unconfirmed { Provenance::Unconfirmed } else { Provenance::Official },
+            provenance: if raw.unconfirmed {
+                Provenance::Unconfirmed
+            } else {
+                Provenance::Official
+            },
         })
     }
 
@@ -199,12 +236,18 @@ impl Checker<'_> {
         let id = SlotId::parse(&raw.id).map_err(|m| self.err(format!("slots[{index}].id"), m))?;
         let at = |field: &str| format!("slots[{id}].{field}");
         if raw.max_files == 0 || raw.max_files > HARD_MAX_FILES_PER_SLOT {
-            return Err(self.err(at("max_files"), format!("须在 1 到 {HARD_MAX_FILES_PER_SLOT} 之间")));
+            return Err(self.err(
+                at("max_files"),
+                format!("须在 1 到 {HARD_MAX_FILES_PER_SLOT} 之间"),
+            ));
         }
         if raw.page_hint == Some(0) {
             return Err(self.err(at("page_hint"), "须大于 0"));
         }
-        for (field, condition) in [("shown_when", &raw.shown_when), ("required_when", &raw.required_when)] {
+        for (field, condition) in [
+            ("shown_when", &raw.shown_when),
+            ("required_when", &raw.required_when),
+        ] {
             if let Some(list) = condition.first_empty_list() {
                 return Err(self.err(at(field), format!("{list} 的列表不能为空")));
             }
@@ -238,7 +281,10 @@ fn unique<T, K: std::hash::Hash + Eq + std::fmt::Debug>(
     Ok(())
 }
 
-pub(super) fn validate(source: &str, raw: RawExamDefinition) -> Result<ExamDefinition, DefinitionError> {
+pub(super) fn validate(
+    source: &str,
+    raw: RawExamDefinition,
+) -> Result<ExamDefinition, DefinitionError> {
     let c = Checker { source };
     let id = ExamId::parse(&raw.exam.id).map_err(|m| c.err("exam.id", m))?;
     if !(2000..=2100).contains(&raw.exam.year) {
@@ -303,8 +349,12 @@ pub(super) fn validate(source: &str, raw: RawExamDefinition) -> Result<ExamDefin
     };
 
     unique(&c, "slots", &raw.slots, |s| s.id.clone())?;
-    let slots =
-        raw.slots.into_iter().enumerate().map(|(i, s)| c.slot(i, s)).collect::<Result<Vec<_>, _>>()?;
+    let slots = raw
+        .slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| c.slot(i, s))
+        .collect::<Result<Vec<_>, _>>()?;
     if !slots.iter().any(|s| s.id.as_str() == SlotId::FORM) {
         return Err(c.err("slots", "缺少申请表材料框 form"));
     }
@@ -320,7 +370,9 @@ pub(super) fn validate(source: &str, raw: RawExamDefinition) -> Result<ExamDefin
         levels: raw.levels,
         specialties,
         subjects: raw.subjects,
-        fees: Fees { per_subject: Fen(raw.fees.per_subject_fen) },
+        fees: Fees {
+            per_subject: Fen(raw.fees.per_subject_fen),
+        },
         uploads,
         slots,
     })

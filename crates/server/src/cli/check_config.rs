@@ -14,15 +14,25 @@ pub(super) fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = exams::load(config.exams_dir.as_deref(), None)?;
     println!("listen:    {}", config.listen);
     println!("data dir:  {}", config.data_dir.display());
-    println!("database:  {} ({})", config.database_url_for_humans(), backend.name());
+    println!(
+        "database:  {} ({})",
+        config.database_url_for_humans(),
+        backend.name()
+    );
     println!(
         "exams:     {}",
-        config.exams_dir.as_ref().map_or("bundled".to_owned(), |d| d.display().to_string())
+        config
+            .exams_dir
+            .as_ref()
+            .map_or("bundled".to_owned(), |d| d.display().to_string())
     );
     for exam in catalog.iter() {
         let c = &exam.calendar;
-        let unconfirmed =
-            exam.specialties.iter().filter(|s| s.provenance == Provenance::Unconfirmed).count();
+        let unconfirmed = exam
+            .specialties
+            .iter()
+            .filter(|s| s.provenance == Provenance::Unconfirmed)
+            .count();
         println!();
         println!("{} · {} · {}", exam.id, exam.title, exam.area.name);
         println!(
@@ -34,7 +44,11 @@ pub(super) fn run(config: &Config) -> anyhow::Result<()> {
         );
         println!(
             "  levels: {}",
-            exam.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、")
+            exam.levels
+                .iter()
+                .map(|l| l.label())
+                .collect::<Vec<_>>()
+                .join("、")
         );
         println!(
             "  {} registration points, {} specialties ({unconfirmed} unconfirmed), {} subjects, {} per subject",
@@ -52,7 +66,9 @@ pub(super) fn run(config: &Config) -> anyhow::Result<()> {
             exam.slots.len()
         );
         if unconfirmed > 0 {
-            println!("  warning: import the official specialty catalog of the year before registration opens");
+            println!(
+                "  warning: import the official specialty catalog of the year before registration opens"
+            );
         }
     }
     println!();

@@ -63,17 +63,37 @@ impl Cli {
             Command::Serve { demo } => serve::run(config, clock, demo).await,
             Command::Migrate => {
                 let store = crate::app::connect(&config).await?;
-                let pending = store.pending_migrations().await.context("cannot read migrations")?;
-                store.migrate().await.context("cannot migrate the database")?;
+                let pending = store
+                    .pending_migrations()
+                    .await
+                    .context("cannot read migrations")?;
+                store
+                    .migrate()
+                    .await
+                    .context("cannot migrate the database")?;
                 if pending.is_empty() {
-                    println!("database {} is up to date", config.database_url_for_humans());
+                    println!(
+                        "database {} is up to date",
+                        config.database_url_for_humans()
+                    );
                 } else {
-                    println!("applied {} migration(s): {}", pending.len(), pending.join(", "));
+                    println!(
+                        "applied {} migration(s): {}",
+                        pending.len(),
+                        pending.join(", ")
+                    );
                 }
                 store.close().await?;
                 Ok(())
             }
-            Command::Staff { command: StaffCommand::Add { username, role, points } } => {
+            Command::Staff {
+                command:
+                    StaffCommand::Add {
+                        username,
+                        role,
+                        points,
+                    },
+            } => {
                 let exams = exams::load(config.exams_dir.as_deref(), None)?;
                 staff::add(config, exams, clock, username, role, points).await
             }

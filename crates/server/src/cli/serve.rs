@@ -28,10 +28,13 @@ pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> an
     println!("examreg is serving on http://{address}/");
 
     let router = web::router(state.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
     tracing::info!("shut down");
     state.store.close().await?;
     Ok(())
@@ -40,7 +43,12 @@ pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> an
 /// The demo accounts, one per role, with fresh random passwords printed on every start.
 async fn create_demo_staff(state: &AppState) -> anyhow::Result<()> {
     let accounts = [
-        ("demo-point", "point-reviewer", vec!["310115".to_owned()], "浦东新区报名点审核员"),
+        (
+            "demo-point",
+            "point-reviewer",
+            vec!["310115".to_owned()],
+            "浦东新区报名点审核员",
+        ),
         ("demo-area", "area-reviewer", vec![], "考区审核员"),
         ("demo-admin", "admin", vec![], "管理员"),
     ];
@@ -68,7 +76,10 @@ async fn create_demo_staff(state: &AppState) -> anyhow::Result<()> {
 fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let bytes = uuid::Uuid::new_v4().into_bytes();
-    bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect()
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
 }
 
 async fn shutdown_signal() {

@@ -1,7 +1,9 @@
 //! Creating a staff account (`examreg staff add`, later the admin console), and setting
 //! the password of the demo accounts.
 
-use examreg_domain::account::{Actor, Password, PasswordError, StaffId, StaffRole, Username, UsernameError};
+use examreg_domain::account::{
+    Actor, Password, PasswordError, StaffId, StaffRole, Username, UsernameError,
+};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::{StoreError, staff};
 use serde_json::json;
@@ -61,7 +63,10 @@ pub async fn create_staff(
         (false, false) => return Err(CreateStaffError::PointsNotAllowed(role.key())),
         _ => {}
     }
-    if let Some(unknown) = points.iter().find(|code| app.exams.iter().all(|e| e.point(code).is_none())) {
+    if let Some(unknown) = points
+        .iter()
+        .find(|code| app.exams.iter().all(|e| e.point(code).is_none()))
+    {
         return Err(CreateStaffError::UnknownPoint(unknown.clone()));
     }
     let password = Password::parse(&input.password)?;
@@ -71,7 +76,13 @@ pub async fn create_staff(
     let txn = app.store.write().await?;
     let id = staff::create(
         &*txn,
-        staff::NewStaff { username: &username, password_hash, role, points: &points, created_at: now },
+        staff::NewStaff {
+            username: &username,
+            password_hash,
+            role,
+            points: &points,
+            created_at: now,
+        },
     )
     .await
     .map_err(|e| match e {

@@ -32,7 +32,10 @@ pub enum AppError {
     Conflict { code: &'static str, message: String },
     /// 422: fields that do not pass validation, each with its messages.
     #[error("invalid fields")]
-    Invalid { message: String, fields: FieldErrors },
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+    },
     /// 503 with `Retry-After`: the server is saturated; try again shortly.
     #[error("busy")]
     Busy,
@@ -61,15 +64,27 @@ impl IntoResponse for AppError {
                 ErrorBody::new("bad_request", format!("请求格式有误：{detail}")),
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, default_body(StatusCode::NOT_FOUND)),
-            AppError::Conflict { code, message } => (StatusCode::CONFLICT, ErrorBody::new(code, message)),
+            AppError::Conflict { code, message } => {
+                (StatusCode::CONFLICT, ErrorBody::new(code, message))
+            }
             AppError::Invalid { message, fields } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorBody { code: "invalid_fields", message, fields },
+                ErrorBody {
+                    code: "invalid_fields",
+                    message,
+                    fields,
+                },
             ),
-            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, default_body(StatusCode::SERVICE_UNAVAILABLE)),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                default_body(StatusCode::SERVICE_UNAVAILABLE),
+            ),
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, default_body(StatusCode::INTERNAL_SERVER_ERROR))
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    default_body(StatusCode::INTERNAL_SERVER_ERROR),
+                )
             }
         };
         let mut response = status.into_response();
@@ -80,7 +95,11 @@ impl IntoResponse for AppError {
 
 impl ErrorBody {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: FieldErrors::new() }
+        Self {
+            code,
+            message: message.into(),
+            fields: FieldErrors::new(),
+        }
     }
 }
 
@@ -137,22 +156,39 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     let already_rendered = parts.extensions.get::<ErrorBody>().is_none()
         && parts.headers.get(header::CONTENT_TYPE).is_some_and(|ct| {
             let ct = ct.to_str().unwrap_or_default();
-            (is_api && ct.starts_with("application/json")) || (!is_api && ct.starts_with("text/html"))
+            (is_api && ct.starts_with("application/json"))
+                || (!is_api && ct.starts_with("text/html"))
         });
     if already_rendered {
         return Response::from_parts(parts, body);
     }
-    let error = parts.extensions.remove::<ErrorBody>().unwrap_or_else(|| default_body(status));
-    if matches!(status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS) {
-        parts.headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    let error = parts
+        .extensions
+        .remove::<ErrorBody>()
+        .unwrap_or_else(|| default_body(status));
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        parts.headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     let rendered = if is_api {
         let json = serde_json::to_vec(&ErrorEnvelope { error: &error }).unwrap_or_default();
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         Body::from(json)
     } else {
-        let page = ErrorPage { status: status.as_u16(), message: &error.message, request_id: &request_id };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            message: &error.message,
+            request_id: &request_id,
+        };
         match page.render() {
             Ok(html) => {
                 let (html_parts, html_body) = Html(html).into_response().into_parts();
@@ -163,7 +199,10 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             }
             Err(err) => {
                 tracing::error!(error = %err, "error page failed to render");
-                parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+                parts.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
                 Body::from(error.message.clone())
             }
         }

@@ -36,8 +36,14 @@ mod tests {
 
     #[test]
     fn instants_read_in_china_standard_time() {
-        assert_eq!(date_time(datetime!(2024-12-11 09:00 UTC)), "2024年12月11日 17:00");
-        assert_eq!(rfc3339(datetime!(2024-12-11 09:00 UTC)), "2024-12-11T17:00:00+08:00");
+        assert_eq!(
+            date_time(datetime!(2024-12-11 09:00 UTC)),
+            "2024年12月11日 17:00"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2024-12-11 09:00 UTC)),
+            "2024-12-11T17:00:00+08:00"
+        );
         assert_eq!(date(date!(2024 - 12 - 31)), "2024年12月31日");
     }
 }

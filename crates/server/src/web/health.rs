@@ -24,7 +24,11 @@ pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
         failing.push("file store");
     }
     if failing.is_empty() {
-        (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ready\n".to_owned())
+        (
+            StatusCode::OK,
+            [(header::CACHE_CONTROL, "no-store")],
+            "ready\n".to_owned(),
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -36,5 +40,8 @@ pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text format.
 pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -23,6 +24,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
+use crate::config::Config;
 use crate::state::AppState;
 use error::AppError;
 use middleware::security_headers::{Https, security_headers};
@@ -37,38 +39,60 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route(urls::HOME, get(candidate::home::home))
         .route(urls::STYLESHEET, get(assets::stylesheet))
+        .merge(api_routes)
+        .route_layer(from_fn(middleware::metrics::record))
+        .with_state(state.clone())
+        .merge(
+            Router::new()
+                .route(urls::OPENAPI, get(api::openapi_json))
+                .with_state(Arc::new(openapi)),
+        )
+        .fallback(|| async { AppError::NotFound })
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn(error::render_errors))
+                .layer(CatchPanicLayer::custom(|_panic| {
+                    AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+                }))
+                .layer(timeout(&config))
+                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+        );
+    // Operator endpoints answer in plain text, outside the error renderer.
+    let operations = Router::new()
         .route(urls::HEALTHZ, get(health::healthz))
         .route(urls::READYZ, get(health::readyz))
         .route(urls::METRICS, get(health::metrics))
-        .merge(api_routes)
-        .route_layer(from_fn(middleware::metrics::record))
-        .with_state(state);
-    let openapi = Router::new()
-        .route(urls::OPENAPI, get(api::openapi_json))
-        .with_state(Arc::new(openapi));
+        .with_state(state)
+        .layer(timeout(&config));
 
-    app.merge(openapi).fallback(|| async { AppError::NotFound }).layer(
+    app.merge(operations).layer(
         // Outermost first.
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let request_id =
-                    request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id,
-                )
-            }))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id,
+                    )
+                }),
+            )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(from_fn_with_state(Https(config.https), security_headers))
-            .layer(from_fn(error::render_errors))
-            .layer(CatchPanicLayer::new())
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Duration::from_secs(config.request_timeout_secs),
-            ))
-            .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+            .layer(from_fn_with_state(Https(config.https), security_headers)),
+    )
+}
+
+/// A request that takes longer than the configured time is answered 503.
+fn timeout(config: &Config) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Duration::from_secs(config.request_timeout_secs),
     )
 }

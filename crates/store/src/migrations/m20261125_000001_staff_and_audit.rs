@@ -74,7 +74,9 @@ impl MigrationTrait for Migration {
                     .col(uuid(StaffPointScope::StaffId))
                     .col(string_len(StaffPointScope::PointCode, 16))
                     .primary_key(
-                        Index::create().col(StaffPointScope::StaffId).col(StaffPointScope::PointCode),
+                        Index::create()
+                            .col(StaffPointScope::StaffId)
+                            .col(StaffPointScope::PointCode),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -133,7 +135,8 @@ impl MigrationTrait for Migration {
             other => return Err(DbErr::Migration(format!("unsupported backend {other:?}"))),
         };
         for sql in statements {
-            db.execute_raw(Statement::from_string(manager.get_database_backend(), *sql)).await?;
+            db.execute_raw(Statement::from_string(manager.get_database_backend(), *sql))
+                .await?;
         }
         Ok(())
     }

@@ -146,7 +146,10 @@ fn limits(l: &ImageLimits) -> ImageLimitsDto {
 }
 
 fn named<V: Vocabulary>(v: V) -> Named {
-    Named { id: v.key(), name: v.label() }
+    Named {
+        id: v.key(),
+        name: v.label(),
+    }
 }
 
 fn summary(exam: &ExamDefinition, now: time::OffsetDateTime) -> ExamSummary {
@@ -177,7 +180,13 @@ fn summary(exam: &ExamDefinition, now: time::OffsetDateTime) -> ExamSummary {
     responses((status = 200, description = "Open exams, demo first", body = Vec<ExamSummary>)))]
 pub async fn list_open(State(app): State<AppState>) -> Json<Vec<ExamSummary>> {
     let now = app.clock.now();
-    Json(app.exams.open_at(now).into_iter().map(|e| summary(e, now)).collect())
+    Json(
+        app.exams
+            .open_at(now)
+            .into_iter()
+            .map(|e| summary(e, now))
+            .collect(),
+    )
 }
 
 /// One exam as candidates see it, open or not.
@@ -211,10 +220,17 @@ pub async fn get_exam(
         points: exam
             .points
             .iter()
-            .map(|p| PointDto { code: p.code.clone(), name: p.name.clone(), district: p.district.clone() })
+            .map(|p| PointDto {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                district: p.district.clone(),
+            })
             .collect(),
         subjects: exam.subjects.iter().copied().map(named).collect(),
-        fees: FeesDto { per_subject_fen: exam.fees.per_subject.0, currency: "CNY" },
+        fees: FeesDto {
+            per_subject_fen: exam.fees.per_subject.0,
+            currency: "CNY",
+        },
         upload_limits: UploadLimitsDto {
             formats: vec!["image/jpeg"],
             materials: limits(&exam.uploads.materials),

@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(exams::list_open)).routes(routes!(exams::get_exam))
+    OpenApiRouter::new()
+        .routes(routes!(exams::list_open))
+        .routes(routes!(exams::get_exam))
 }
 
 /// The error shape of every `/api` error response.

@@ -72,8 +72,14 @@ fn card(exam: &ExamDefinition, now: OffsetDateTime) -> ExamCard {
         milestones: vec![
             ("网上报名开始", format::date_time(c.registration.opens)),
             ("网上报名截止", format::date_time(c.registration.closes)),
-            ("退回修改后重新提交截止", format::date_time(c.resubmit_deadline)),
-            ("资格审核结果公布", format::date_time(c.qualification_results_published)),
+            (
+                "退回修改后重新提交截止",
+                format::date_time(c.resubmit_deadline),
+            ),
+            (
+                "资格审核结果公布",
+                format::date_time(c.qualification_results_published),
+            ),
             ("缴费开始", format::date_time(c.payment.opens)),
             ("缴费截止", format::date_time(c.payment.closes)),
             ("学历、年限计算截止日期", format::date(c.eligibility_cutoff)),
@@ -113,7 +119,11 @@ pub async fn home(State(app): State<AppState>) -> Result<Html<String>, AppError>
         steps: Step::ALL
             .iter()
             .enumerate()
-            .map(|(i, s)| StepItem { number: i + 1, label: s.label(), summary: s.summary() })
+            .map(|(i, s)| StepItem {
+                number: i + 1,
+                label: s.label(),
+                summary: s.summary(),
+            })
             .collect(),
     };
     Ok(Html(page.render().map_err(anyhow::Error::from)?))

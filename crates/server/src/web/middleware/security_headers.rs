@@ -14,25 +14,40 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);
 
-pub async fn security_headers(State(https): State<Https>, request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(https): State<Https>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let mut set_default = |name: HeaderName, value: &'static str| {
         // A handler may have set a stricter policy (e.g. for served images): keep it.
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     };
     set_default(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     set_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(header::X_FRAME_OPTIONS, "DENY");
     set_default(header::REFERRER_POLICY, "same-origin");
-    set_default(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set_default(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set_default(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set_default(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
     set_default(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=()",
     );
     if https.0 {
-        set_default(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+        set_default(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
     }
     response
 }

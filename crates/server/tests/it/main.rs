@@ -1,0 +1,14 @@
+//! The one integration-test binary. Every test here runs against SQLite by default and
+//! against PostgreSQL when `EXAMREG_TEST_POSTGRES_URL` is set (CI runs both).
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] functions fail loudly"
+)]
+
+mod api_exams;
+mod cli;
+mod health;
+mod home;
+mod migrations;
+mod security;
