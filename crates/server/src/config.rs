@@ -194,6 +194,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_lists_the_defaults() {
+        let example = include_str!("../../../config/examreg.example.toml");
+        let from_file = Config::from_toml(example).unwrap();
+        let defaults = Config::from_toml("").unwrap();
+        assert_eq!(format!("{from_file:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_named() {
         let err = Config::from_toml("lisen = \"x\"").unwrap_err().to_string();
         assert!(err.contains("lisen"), "{err}");

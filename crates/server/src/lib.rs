@@ -1,5 +1,4 @@
-//! The examreg web service: configuration, state, services, web pages and the JSON API.
-//! The binary `examreg` (see `main.rs`) is a thin command line over this library.
+#![doc = include_str!("../README.md")]
 
 pub mod api;
 pub mod app;
