@@ -16,6 +16,38 @@ impl fmt::Display for StaffId {
     }
 }
 
+/// A candidate account's id: random, never sequential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CandidateId(pub Uuid);
+
+impl fmt::Display for CandidateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The two kinds of account: candidates register themselves; staff are created by an
+/// operator or administrator. They sign in at different doors and never share sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountKind {
+    Candidate,
+    Staff,
+}
+
+impl AccountKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            AccountKind::Candidate => "candidate",
+            AccountKind::Staff => "staff",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<AccountKind> {
+        [AccountKind::Candidate, AccountKind::Staff].into_iter().find(|k| k.key() == key)
+    }
+}
+
 /// A sign-in name: 3 to 32 characters of lowercase ASCII letters, digits, `_`, `.` and `-`,
 /// starting with a letter or digit. Stored and compared in lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -70,6 +102,18 @@ pub enum PasswordError {
     TooLong,
     #[error("密码不能包含控制字符")]
     ControlCharacters,
+    #[error("该密码过于常见，容易被猜中，请换一个")]
+    TooCommon,
+}
+
+/// Passwords of 8+ characters that attackers try first (see `data/common-passwords.LICENSE`),
+/// sorted, one per line, lower case.
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| COMMON_PASSWORDS.lines().collect());
+    sorted.binary_search(&password.to_lowercase().as_str()).is_ok()
 }
 
 impl Password {
@@ -84,6 +128,8 @@ impl Password {
             Err(PasswordError::TooLong)
         } else if raw.chars().any(char::is_control) {
             Err(PasswordError::ControlCharacters)
+        } else if is_common(raw) {
+            Err(PasswordError::TooCommon)
         } else {
             Ok(Self(raw.to_owned()))
         }
@@ -142,6 +188,30 @@ impl StaffRole {
     }
 }
 
+/// Which registrations a staff member may see and act on. Every staff query and
+/// decision goes through [`StaffScope::covers`]; nothing else decides visibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffScope {
+    /// A point reviewer: only registrations of these registration points.
+    Points(Vec<String>),
+    /// Area reviewers and administrators: the whole exam area.
+    Area,
+}
+
+impl StaffScope {
+    pub fn for_role(role: StaffRole, points: Vec<String>) -> StaffScope {
+        if role.needs_points() { StaffScope::Points(points) } else { StaffScope::Area }
+    }
+
+    /// Whether a registration at `point` is visible.
+    pub fn covers(&self, point: &str) -> bool {
+        match self {
+            StaffScope::Points(points) => points.iter().any(|p| p == point),
+            StaffScope::Area => true,
+        }
+    }
+}
+
 /// Who did something, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -151,6 +221,7 @@ pub enum Actor {
     Operator,
     /// Someone not signed in.
     Anonymous,
+    Candidate(CandidateId),
     Staff(StaffId),
 }
 
@@ -160,6 +231,7 @@ impl Actor {
             Self::System => "system",
             Self::Operator => "operator",
             Self::Anonymous => "anonymous",
+            Self::Candidate(_) => "candidate",
             Self::Staff(_) => "staff",
         }
     }
@@ -198,6 +270,33 @@ mod tests {
             format!("{:?}", Password::parse("secret-words").ok()),
             "Some(Password(***))"
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in ["password", "PASSWORD1", "12345678", "qwertyuiop", "woaini1314", "1qaz2wsx"] {
+            assert_eq!(Password::parse(common), Err(PasswordError::TooCommon), "{common}");
+        }
+        assert!(Password::parse("川流不息的长江水").is_ok());
+        assert!(Password::parse("correct horse battery staple").is_ok());
+    }
+
+    #[test]
+    fn the_common_list_is_sorted_for_binary_search() {
+        let lines: Vec<_> = COMMON_PASSWORDS.lines().collect();
+        assert!(lines.len() > 10_000);
+        assert!(lines.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+    }
+
+    #[test]
+    fn a_point_reviewer_sees_only_their_points() {
+        let pudong = StaffScope::for_role(StaffRole::PointReviewer, vec!["310115".to_owned()]);
+        assert!(pudong.covers("310115"));
+        assert!(!pudong.covers("310101"));
+        assert!(!StaffScope::for_role(StaffRole::PointReviewer, vec![]).covers("310115"));
+        let area = StaffScope::for_role(StaffRole::AreaReviewer, vec!["310115".to_owned()]);
+        assert!(area.covers("310101"));
+        assert!(StaffScope::for_role(StaffRole::Admin, vec![]).covers("310101"));
     }
 
     #[test]

@@ -273,6 +273,30 @@ impl Vocabulary for EmployerNature {
     }
 }
 
+/// 性别.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+impl Vocabulary for Gender {
+    const ALL: &'static [Self] = &[Self::Male, Self::Female];
+    fn key(self) -> &'static str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Self::Male => "男",
+            Self::Female => "女",
+        }
+    }
+}
+
 /// 证件类型.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -352,6 +376,7 @@ mod tests {
         keys_match_serde::<Degree>();
         keys_match_serde::<EmployerNature>();
         keys_match_serde::<IdType>();
+        keys_match_serde::<Gender>();
     }
 
     #[test]

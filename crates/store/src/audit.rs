@@ -62,6 +62,7 @@ pub struct AuditRecord {
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<(), StoreError> {
     let actor_id = match entry.actor {
         Actor::Staff(id) => Some(id.to_string()),
+        Actor::Candidate(id) => Some(id.to_string()),
         Actor::System | Actor::Operator | Actor::Anonymous => None,
     };
     let (subject_kind, subject_id) = match entry.subject {

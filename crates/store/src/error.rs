@@ -17,6 +17,9 @@ pub enum StoreError {
     Files(#[from] object_store::Error),
     #[error("database: {0}")]
     Db(DbErr),
+    /// A stored value this build cannot read (an unknown enum key).
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
 }
 
 impl From<DbErr> for StoreError {

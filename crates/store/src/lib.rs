@@ -2,11 +2,17 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth_failures;
+pub mod candidates;
+pub mod captchas;
 mod db;
 mod entities;
 mod error;
 pub mod files;
 mod migrations;
+pub mod notifications;
+pub mod password_resets;
+pub mod sessions;
 pub mod staff;
 
 pub use db::{Backend, Store, WriteTxn, redact_url};

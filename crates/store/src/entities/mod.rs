@@ -1,10 +1,13 @@
 //! SeaORM entities: storage shapes, private to this crate.
 
-#![expect(
-    unreachable_pub,
-    reason = "SeaORM derives want pub items; the module itself is private"
-)]
+#![expect(unreachable_pub, reason = "SeaORM derives want pub items; the module itself is private")]
 
 pub(crate) mod audit_log;
+pub(crate) mod auth_failure;
+pub(crate) mod candidate_account;
+pub(crate) mod captcha;
+pub(crate) mod notification;
+pub(crate) mod password_reset;
+pub(crate) mod session;
 pub(crate) mod staff_account;
 pub(crate) mod staff_point_scope;

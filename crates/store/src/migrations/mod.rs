@@ -4,12 +4,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_staff_and_audit;
+mod m20261125_000002_accounts_and_sessions;
 
 pub(crate) struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_staff_and_audit::Migration)]
+        vec![
+            Box::new(m20261125_000001_staff_and_audit::Migration),
+            Box::new(m20261125_000002_accounts_and_sessions::Migration),
+        ]
     }
 }
