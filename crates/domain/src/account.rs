@@ -44,7 +44,9 @@ impl AccountKind {
     }
 
     pub fn from_key(key: &str) -> Option<AccountKind> {
-        [AccountKind::Candidate, AccountKind::Staff].into_iter().find(|k| k.key() == key)
+        [AccountKind::Candidate, AccountKind::Staff]
+            .into_iter()
+            .find(|k| k.key() == key)
     }
 }
 
@@ -113,7 +115,9 @@ const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
 fn is_common(password: &str) -> bool {
     static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let sorted = SORTED.get_or_init(|| COMMON_PASSWORDS.lines().collect());
-    sorted.binary_search(&password.to_lowercase().as_str()).is_ok()
+    sorted
+        .binary_search(&password.to_lowercase().as_str())
+        .is_ok()
 }
 
 impl Password {
@@ -200,7 +204,11 @@ pub enum StaffScope {
 
 impl StaffScope {
     pub fn for_role(role: StaffRole, points: Vec<String>) -> StaffScope {
-        if role.needs_points() { StaffScope::Points(points) } else { StaffScope::Area }
+        if role.needs_points() {
+            StaffScope::Points(points)
+        } else {
+            StaffScope::Area
+        }
     }
 
     /// Whether a registration at `point` is visible.
@@ -274,8 +282,19 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        for common in ["password", "PASSWORD1", "12345678", "qwertyuiop", "woaini1314", "1qaz2wsx"] {
-            assert_eq!(Password::parse(common), Err(PasswordError::TooCommon), "{common}");
+        for common in [
+            "password",
+            "PASSWORD1",
+            "12345678",
+            "qwertyuiop",
+            "woaini1314",
+            "1qaz2wsx",
+        ] {
+            assert_eq!(
+                Password::parse(common),
+                Err(PasswordError::TooCommon),
+                "{common}"
+            );
         }
         assert!(Password::parse("川流不息的长江水").is_ok());
         assert!(Password::parse("correct horse battery staple").is_ok());

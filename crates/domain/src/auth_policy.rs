@@ -44,14 +44,20 @@ pub enum Gate {
     Open,
     CaptchaRequired,
     /// Refused; try again after this long.
-    Blocked { retry_after: Duration },
+    Blocked {
+        retry_after: Duration,
+    },
 }
 
 impl ThrottlePolicy {
     pub fn gate(&self, failures: RecentFailures) -> Gate {
         if failures.ip >= self.ip_block_after {
-            Gate::Blocked { retry_after: self.window }
-        } else if failures.account >= self.account_captcha_after || failures.ip >= self.ip_captcha_after {
+            Gate::Blocked {
+                retry_after: self.window,
+            }
+        } else if failures.account >= self.account_captcha_after
+            || failures.ip >= self.ip_captcha_after
+        {
             Gate::CaptchaRequired
         } else {
             Gate::Open
@@ -70,8 +76,17 @@ mod tests {
         assert_eq!(f(0, 0), Gate::Open);
         assert_eq!(f(2, 2), Gate::Open);
         assert_eq!(f(3, 3), Gate::CaptchaRequired);
-        assert_eq!(f(1_000_000, 0), Gate::CaptchaRequired, "an account is never locked");
+        assert_eq!(
+            f(1_000_000, 0),
+            Gate::CaptchaRequired,
+            "an account is never locked"
+        );
         assert_eq!(f(0, 10), Gate::CaptchaRequired);
-        assert_eq!(f(0, 100), Gate::Blocked { retry_after: Duration::minutes(15) });
+        assert_eq!(
+            f(0, 100),
+            Gate::Blocked {
+                retry_after: Duration::minutes(15)
+            }
+        );
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Nested keys use a double underscore in the environment: `EXAMREG_ARGON2__MEMORY_KIB`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -44,6 +44,43 @@ pub struct Config {
     pub https: bool,
     #[serde(default)]
     pub argon2: Argon2Config,
+    #[serde(default)]
+    pub session: SessionConfig,
+    /// Proxies whose `X-Forwarded-For` is believed; from anyone else it is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<IpAddr>,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
+}
+
+/// How long a session lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Signed out after this many minutes without a request.
+    pub idle_minutes: u32,
+    /// Signed out this many hours after signing in, whatever the activity.
+    pub absolute_hours: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+/// How notifications (reset codes) leave the system.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, tag = "transport", rename_all = "snake_case")]
+#[derive(Default)]
+pub enum NotificationsConfig {
+    /// Development: each message is written as a file under `outbox/` in the data
+    /// directory. Nothing reaches a real phone or mailbox.
+    #[default]
+    File,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -31,6 +31,8 @@ pub struct PasswordHasher {
     admitted: Arc<Semaphore>,
     /// Running: one per core.
     running: Arc<Semaphore>,
+    /// A hash of the configured cost, verified when an account does not exist.
+    dummy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl PasswordHasher {
@@ -47,6 +49,7 @@ impl PasswordHasher {
             params,
             admitted: Arc::new(Semaphore::new(cores + config.queue)),
             running: Arc::new(Semaphore::new(cores)),
+            dummy: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -79,6 +82,34 @@ impl PasswordHasher {
                 .map_err(|e| HashError::Argon2(e.to_string()))
         })
         .await?
+    }
+
+    /// Whether `password` matches `phc`; without a stored hash (no such account), verifies
+    /// against a dummy hash of the same cost and answers false, so that both cases take
+    /// the same time.
+    pub async fn verify_or_dummy(
+        &self,
+        password: &str,
+        phc: Option<&str>,
+    ) -> Result<bool, HashError> {
+        match phc {
+            Some(phc) => self.verify(password, phc).await,
+            None => {
+                let dummy = self.dummy_hash().await?;
+                self.verify(password, &dummy).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    async fn dummy_hash(&self) -> Result<String, HashError> {
+        if let Some(hash) = self.dummy.get() {
+            return Ok(hash.clone());
+        }
+        let password = Password::parse("dummy password that matches nothing")
+            .map_err(|e| HashError::Argon2(e.to_string()))?;
+        let hash = self.hash(&password).await?;
+        Ok(self.dummy.get_or_init(|| hash).clone())
     }
 
     /// Whether `password` matches `phc`. A malformed stored hash never matches.

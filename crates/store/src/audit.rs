@@ -15,6 +15,14 @@ pub struct AuditAction(pub &'static str);
 impl AuditAction {
     pub const STAFF_CREATED: AuditAction = AuditAction("staff.created");
     pub const STAFF_PASSWORD_SET: AuditAction = AuditAction("staff.password_set");
+    pub const ACCOUNT_REGISTERED: AuditAction = AuditAction("account.registered");
+    pub const SIGNED_IN: AuditAction = AuditAction("auth.signed_in");
+    pub const SIGN_IN_FAILED: AuditAction = AuditAction("auth.sign_in_failed");
+    pub const SIGNED_OUT: AuditAction = AuditAction("auth.signed_out");
+    pub const PASSWORD_CHANGED: AuditAction = AuditAction("account.password_changed");
+    pub const PASSWORD_RESET_REQUESTED: AuditAction =
+        AuditAction("account.password_reset_requested");
+    pub const PASSWORD_RESET: AuditAction = AuditAction("account.password_reset");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,19 +1,36 @@
 //! Failed sign-in attempts, counted over a sliding window per key (`user:…`, `ip:…`). Kept
 //! in the database so that every node sees the same counts.
 
-use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
 use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::entities::auth_failure;
 
-pub async fn record(db: &impl ConnectionTrait, key: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-    let row = auth_failure::ActiveModel { id: NotSet, key: Set(key.to_owned()), occurred_at: Set(at) };
-    auth_failure::Entity::insert(row).exec_without_returning(db).await?;
+pub async fn record(
+    db: &impl ConnectionTrait,
+    key: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let row = auth_failure::ActiveModel {
+        id: NotSet,
+        key: Set(key.to_owned()),
+        occurred_at: Set(at),
+    };
+    auth_failure::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-pub async fn count_since(db: &impl ConnectionTrait, key: &str, since: OffsetDateTime) -> Result<u32, StoreError> {
+pub async fn count_since(
+    db: &impl ConnectionTrait,
+    key: &str,
+    since: OffsetDateTime,
+) -> Result<u32, StoreError> {
     let count = auth_failure::Entity::find()
         .filter(auth_failure::Column::Key.eq(key))
         .filter(auth_failure::Column::OccurredAt.gt(since))
@@ -24,11 +41,17 @@ pub async fn count_since(db: &impl ConnectionTrait, key: &str, since: OffsetDate
 
 /// Forgets the failures of a key (after a successful sign-in of that account).
 pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), StoreError> {
-    auth_failure::Entity::delete_many().filter(auth_failure::Column::Key.eq(key)).exec(db).await?;
+    auth_failure::Entity::delete_many()
+        .filter(auth_failure::Column::Key.eq(key))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
-pub async fn purge_before(db: &impl ConnectionTrait, before: OffsetDateTime) -> Result<u64, StoreError> {
+pub async fn purge_before(
+    db: &impl ConnectionTrait,
+    before: OffsetDateTime,
+) -> Result<u64, StoreError> {
     let result = auth_failure::Entity::delete_many()
         .filter(auth_failure::Column::OccurredAt.lt(before))
         .exec(db)

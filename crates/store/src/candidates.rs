@@ -85,11 +85,16 @@ pub async fn create(
         created_at: Set(new.created_at),
         password_changed_at: Set(new.created_at),
     };
-    match candidate_account::Entity::insert(row).exec_without_returning(db).await {
+    match candidate_account::Entity::insert(row)
+        .exec_without_returning(db)
+        .await
+    {
         Ok(_) => Ok(Ok(CandidateId(id))),
         // Lost a race with a concurrent registration (PostgreSQL; SQLite writers queue).
         Err(err) => match StoreError::from(err) {
-            StoreError::Conflict(detail) if detail.contains("identity") || detail.contains("id_number") => {
+            StoreError::Conflict(detail)
+                if detail.contains("identity") || detail.contains("id_number") =>
+            {
                 Ok(Err(Taken::Identity))
             }
             StoreError::Conflict(_) => Ok(Err(Taken::Username)),
@@ -123,8 +128,15 @@ pub async fn find_by_identity(
         .transpose()
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: CandidateId) -> Result<Option<CandidateAccount>, StoreError> {
-    candidate_account::Entity::find_by_id(id.0).one(db).await?.map(from_row).transpose()
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: CandidateId,
+) -> Result<Option<CandidateAccount>, StoreError> {
+    candidate_account::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn set_password_hash(
@@ -142,4 +154,23 @@ pub async fn set_password_hash(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// The account registered with this document number, whatever its type (for "forgot my
+/// username": candidates know their ID number).
+pub async fn find_by_document_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> Result<Option<CandidateAccount>, StoreError> {
+    let canonical: String = number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    candidate_account::Entity::find()
+        .filter(candidate_account::Column::IdNumber.eq(canonical))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
 }

@@ -22,13 +22,19 @@ pub async fn create(
         expires_at: Set(expires_at),
         used_at: Set(None),
     };
-    captcha::Entity::insert(row).exec_without_returning(db).await?;
+    captcha::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
 /// Uses up the challenge and returns its answer hash; `None` when it does not exist, has
 /// expired or was already used. Two concurrent tries cannot both get the answer.
-pub async fn consume(db: &impl ConnectionTrait, id: &str, now: OffsetDateTime) -> Result<Option<String>, StoreError> {
+pub async fn consume(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<Option<String>, StoreError> {
     let updated = captcha::Entity::update_many()
         .col_expr(captcha::Column::UsedAt, Expr::value(Some(now)))
         .filter(captcha::Column::Id.eq(id))
@@ -39,10 +45,19 @@ pub async fn consume(db: &impl ConnectionTrait, id: &str, now: OffsetDateTime) -
     if updated.rows_affected != 1 {
         return Ok(None);
     }
-    Ok(captcha::Entity::find_by_id(id.to_owned()).one(db).await?.map(|c| c.answer_hash))
+    Ok(captcha::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(|c| c.answer_hash))
 }
 
-pub async fn purge_before(db: &impl ConnectionTrait, before: OffsetDateTime) -> Result<u64, StoreError> {
-    let result = captcha::Entity::delete_many().filter(captcha::Column::ExpiresAt.lt(before)).exec(db).await?;
+pub async fn purge_before(
+    db: &impl ConnectionTrait,
+    before: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let result = captcha::Entity::delete_many()
+        .filter(captcha::Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
     Ok(result.rows_affected)
 }

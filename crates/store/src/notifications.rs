@@ -2,7 +2,9 @@
 //! that causes them and delivered later by a worker, retried until they go out.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -25,7 +27,9 @@ impl Channel {
     }
 
     fn from_key(key: &str) -> Option<Channel> {
-        [Channel::Sms, Channel::Email].into_iter().find(|c| c.key() == key)
+        [Channel::Sms, Channel::Email]
+            .into_iter()
+            .find(|c| c.key() == key)
     }
 }
 
@@ -60,7 +64,9 @@ pub async fn enqueue(
         sent_at: Set(None),
         last_error: Set(None),
     };
-    notification::Entity::insert(row).exec_without_returning(db).await?;
+    notification::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(id)
 }
 
@@ -83,8 +89,14 @@ pub async fn claim_due(
     for row in due {
         // Compare-and-set on the attempt time: only one claimant wins.
         let won = notification::Entity::update_many()
-            .col_expr(notification::Column::NextAttemptAt, Expr::value(now + lease))
-            .col_expr(notification::Column::Attempts, Expr::value(row.attempts + 1))
+            .col_expr(
+                notification::Column::NextAttemptAt,
+                Expr::value(now + lease),
+            )
+            .col_expr(
+                notification::Column::Attempts,
+                Expr::value(row.attempts + 1),
+            )
             .filter(notification::Column::Id.eq(row.id))
             .filter(notification::Column::NextAttemptAt.eq(row.next_attempt_at))
             .filter(notification::Column::SentAt.is_null())
@@ -92,7 +104,9 @@ pub async fn claim_due(
             .await?
             .rows_affected
             == 1;
-        let Some(channel) = Channel::from_key(&row.channel) else { continue };
+        let Some(channel) = Channel::from_key(&row.channel) else {
+            continue;
+        };
         if won {
             claimed.push(Message {
                 id: row.id,
@@ -107,10 +121,17 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-pub async fn mark_sent(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     notification::Entity::update_many()
         .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
-        .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            notification::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
         .filter(notification::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -124,7 +145,10 @@ pub async fn mark_failed(
     retry_at: OffsetDateTime,
 ) -> Result<(), StoreError> {
     notification::Entity::update_many()
-        .col_expr(notification::Column::LastError, Expr::value(Some(error.chars().take(2000).collect::<String>())))
+        .col_expr(
+            notification::Column::LastError,
+            Expr::value(Some(error.chars().take(2000).collect::<String>())),
+        )
         .col_expr(notification::Column::NextAttemptAt, Expr::value(retry_at))
         .filter(notification::Column::Id.eq(id))
         .exec(db)

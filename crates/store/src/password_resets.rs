@@ -2,7 +2,9 @@
 
 use examreg_domain::account::AccountKind;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -45,7 +47,9 @@ pub async fn create(
         used_at: Set(None),
         attempts: Set(0),
     };
-    password_reset::Entity::insert(row).exec_without_returning(db).await?;
+    password_reset::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -89,7 +93,10 @@ pub async fn active(
 
 pub async fn record_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     password_reset::Entity::update_many()
-        .col_expr(password_reset::Column::Attempts, Expr::col(password_reset::Column::Attempts).add(1))
+        .col_expr(
+            password_reset::Column::Attempts,
+            Expr::col(password_reset::Column::Attempts).add(1),
+        )
         .filter(password_reset::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -97,7 +104,11 @@ pub async fn record_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<(), S
 }
 
 /// Uses the code up; false when someone used it first.
-pub async fn mark_used(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+pub async fn mark_used(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
     let result = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Expr::value(Some(now)))
         .filter(password_reset::Column::Id.eq(id))

@@ -45,16 +45,25 @@ pub async fn create(db: &impl ConnectionTrait, new: NewSession<'_>) -> Result<()
         ip: Set(new.ip.map(|ip| ip.chars().take(64).collect())),
         user_agent: Set(new.user_agent.map(|ua| ua.chars().take(256).collect())),
     };
-    session::Entity::insert(row).exec_without_returning(db).await?;
+    session::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-pub async fn find(db: &impl ConnectionTrait, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-    let Some(row) = session::Entity::find_by_id(id_hash.to_owned()).one(db).await? else {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+) -> Result<Option<SessionRecord>, StoreError> {
+    let Some(row) = session::Entity::find_by_id(id_hash.to_owned())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    let kind = AccountKind::from_key(&row.account_kind)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown account kind {:?}", row.account_kind)))?;
+    let kind = AccountKind::from_key(&row.account_kind).ok_or_else(|| {
+        StoreError::Corrupt(format!("unknown account kind {:?}", row.account_kind))
+    })?;
     Ok(Some(SessionRecord {
         id_hash: row.id_hash,
         kind,
@@ -67,7 +76,11 @@ pub async fn find(db: &impl ConnectionTrait, id_hash: &str) -> Result<Option<Ses
 }
 
 /// Records activity (for the idle timeout).
-pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenAt, Expr::value(now))
         .filter(session::Column::IdHash.eq(id_hash))
@@ -77,7 +90,9 @@ pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: OffsetDateTime
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
-    session::Entity::delete_by_id(id_hash.to_owned()).exec(db).await?;
+    session::Entity::delete_by_id(id_hash.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 

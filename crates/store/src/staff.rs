@@ -62,13 +62,26 @@ pub async fn find_by_username(
     db: &impl ConnectionTrait,
     username: &Username,
 ) -> Result<Option<StaffAccount>, StoreError> {
-    let Some(row) = staff_account::Entity::find()
+    let row = staff_account::Entity::find()
         .filter(staff_account::Column::Username.eq(username.as_str()))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
+        .await?;
+    with_points(db, row).await
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: StaffId,
+) -> Result<Option<StaffAccount>, StoreError> {
+    let row = staff_account::Entity::find_by_id(id.0).one(db).await?;
+    with_points(db, row).await
+}
+
+async fn with_points(
+    db: &impl ConnectionTrait,
+    row: Option<staff_account::Model>,
+) -> Result<Option<StaffAccount>, StoreError> {
+    let Some(row) = row else { return Ok(None) };
     let points = staff_point_scope::Entity::find()
         .filter(staff_point_scope::Column::StaffId.eq(row.id))
         .all(db)
@@ -76,12 +89,8 @@ pub async fn find_by_username(
         .into_iter()
         .map(|s| s.point_code)
         .collect();
-    let role = StaffRole::from_key(&row.role).ok_or_else(|| {
-        StoreError::Db(sea_orm::DbErr::Type(format!(
-            "unknown staff role {:?}",
-            row.role
-        )))
-    })?;
+    let role = StaffRole::from_key(&row.role)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown staff role {:?}", row.role)))?;
     Ok(Some(StaffAccount {
         id: StaffId(row.id),
         username: row.username,

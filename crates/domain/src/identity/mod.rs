@@ -51,7 +51,9 @@ fn check_gb11643(value: &str, today: Date) -> Result<Date, IdNumberError> {
     if bytes.len() != 18 {
         return Err(IdNumberError::ResidentLength);
     }
-    if !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
+    if !bytes[..17].iter().all(u8::is_ascii_digit)
+        || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
+    {
         return Err(IdNumberError::ResidentCharacters);
     }
     let digit = |i: usize| u32::from(bytes[i] - b'0');
@@ -59,14 +61,18 @@ fn check_gb11643(value: &str, today: Date) -> Result<Date, IdNumberError> {
         let year = (6..10).fold(0, |acc, i| acc * 10 + digit(i));
         let month = digit(10) * 10 + digit(11);
         let day = digit(12) * 10 + digit(13);
-        let month = u8::try_from(month).ok().and_then(|m| Month::try_from(m).ok());
+        let month = u8::try_from(month)
+            .ok()
+            .and_then(|m| Month::try_from(m).ok());
         let year = i32::try_from(year).ok();
         match (year, month, u8::try_from(day).ok()) {
             (Some(y), Some(m), Some(d)) if y >= 1900 => Date::from_calendar_date(y, m, d).ok(),
             _ => None,
         }
     };
-    let birth = birth.filter(|b| *b <= today).ok_or(IdNumberError::ResidentBirthDate)?;
+    let birth = birth
+        .filter(|b| *b <= today)
+        .ok_or(IdNumberError::ResidentBirthDate)?;
     let sum: u32 = WEIGHTS.iter().enumerate().map(|(i, w)| digit(i) * w).sum();
     let expected = CHECK[usize::try_from(sum % 11).unwrap_or(0)];
     if bytes[17] != expected {
@@ -79,7 +85,11 @@ impl IdNumber {
     /// Checks `raw` as a number of `id_type`. Spaces are ignored and letters upper-cased
     /// (a typed `x` is the check character `X`). `today` bounds birth dates.
     pub fn parse(id_type: IdType, raw: &str, today: Date) -> Result<IdNumber, IdNumberError> {
-        let value: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let value: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         if value.is_empty() {
             return Err(IdNumberError::Empty);
         }
@@ -90,7 +100,10 @@ impl IdNumber {
             }
             IdType::HkMoTwResidence => {
                 check_gb11643(&value, today)?;
-                if !["810000", "820000", "830000"].iter().any(|p| value.starts_with(p)) {
+                if !["810000", "820000", "830000"]
+                    .iter()
+                    .any(|p| value.starts_with(p))
+                {
                     return Err(IdNumberError::ResidencePrefix);
                 }
             }
@@ -148,7 +161,11 @@ impl IdNumber {
         match self.id_type {
             IdType::ResidentId | IdType::HkMoTwResidence => {
                 let d = self.value.as_bytes().get(16)?;
-                Some(if (d - b'0') % 2 == 1 { Gender::Male } else { Gender::Female })
+                Some(if (d - b'0') % 2 == 1 {
+                    Gender::Male
+                } else {
+                    Gender::Female
+                })
             }
             _ => None,
         }
@@ -161,7 +178,13 @@ impl IdNumber {
         chars
             .iter()
             .enumerate()
-            .map(|(i, c)| if i < keep || i + keep >= chars.len() { *c } else { '*' })
+            .map(|(i, c)| {
+                if i < keep || i + keep >= chars.len() {
+                    *c
+                } else {
+                    '*'
+                }
+            })
             .collect()
     }
 }
@@ -224,7 +247,9 @@ impl PersonName {
     pub fn masked(&self) -> String {
         let mut chars = self.0.chars();
         match chars.next() {
-            Some(first) => std::iter::once(first).chain(chars.map(|c| if c == '·' || c == ' ' { c } else { '*' })).collect(),
+            Some(first) => std::iter::once(first)
+                .chain(chars.map(|c| if c == '·' || c == ' ' { c } else { '*' }))
+                .collect(),
             None => String::new(),
         }
     }
@@ -252,10 +277,14 @@ impl Phone {
             && digits(&compact)
             && compact.starts_with('1')
             && compact.as_bytes()[1] >= b'3';
-        let international = compact
-            .strip_prefix('+')
-            .is_some_and(|rest| (8..=15).contains(&rest.len()) && digits(rest) && !rest.starts_with('0'));
-        if mainland || international { Ok(Phone(compact)) } else { Err(PhoneError) }
+        let international = compact.strip_prefix('+').is_some_and(|rest| {
+            (8..=15).contains(&rest.len()) && digits(rest) && !rest.starts_with('0')
+        });
+        if mainland || international {
+            Ok(Phone(compact))
+        } else {
+            Err(PhoneError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -265,7 +294,11 @@ impl Phone {
     /// `138****5678`.
     pub fn masked(&self) -> String {
         let n = self.0.chars().count();
-        self.0.chars().enumerate().map(|(i, c)| if i >= 3 && i + 4 < n { '*' } else { c }).collect()
+        self.0
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i >= 3 && i + 4 < n { '*' } else { c })
+            .collect()
     }
 }
 
@@ -287,9 +320,15 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+            && !value
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
             && !local.contains('@');
-        if ok { Ok(Email(value.to_owned())) } else { Err(EmailError) }
+        if ok {
+            Ok(Email(value.to_owned()))
+        } else {
+            Err(EmailError)
+        }
     }
 
     pub fn as_str(&self) -> &str {

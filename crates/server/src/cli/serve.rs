@@ -27,6 +27,7 @@ pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> an
     tracing::info!(%address, database = %state.config.database_url_for_humans(), "examreg is serving");
     println!("examreg is serving on http://{address}/");
 
+    let jobs = crate::jobs::spawn(state.clone());
     let router = web::router(state.clone());
     axum::serve(
         listener,
@@ -35,6 +36,7 @@ pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> an
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("server error")?;
+    jobs.abort();
     tracing::info!("shut down");
     state.store.close().await?;
     Ok(())

@@ -24,9 +24,21 @@ pub enum AppError {
     /// 400: the request cannot be read (malformed JSON or form).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// 401: not signed in (API); pages redirect to the sign-in page instead.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 401: a sign-in that did not succeed, with the reason a client may act on.
+    #[error("unauthenticated: {code}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// 403: signed in but not allowed, or a request that failed the CSRF checks.
+    #[error("forbidden: {message}")]
+    Forbidden { code: &'static str, message: String },
     /// 404: no such resource, or one that belongs to someone else.
     #[error("not found")]
     NotFound,
+    /// 415: the body is not of the content type the route takes.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// 409: the resource is not in a state that allows this.
     #[error("conflict: {message}")]
     Conflict { code: &'static str, message: String },
@@ -35,6 +47,13 @@ pub enum AppError {
     Invalid {
         message: String,
         fields: FieldErrors,
+    },
+    /// 429 with `Retry-After`: too many attempts; try again after that many seconds.
+    #[error("too many requests")]
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
     },
     /// 503 with `Retry-After`: the server is saturated; try again shortly.
     #[error("busy")]
@@ -53,8 +72,12 @@ pub struct ErrorBody {
     pub fields: FieldErrors,
 }
 
-/// Seconds a client should wait after a 503 or 429.
-const RETRY_AFTER_SECS: &str = "2";
+/// Seconds a client should wait after a 503 or 429, unless the error says otherwise.
+const RETRY_AFTER_SECS: u64 = 2;
+
+/// How long the client should wait, carried from [`AppError`] to the renderer.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryAfter(pub u64);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
@@ -63,7 +86,21 @@ impl IntoResponse for AppError {
                 StatusCode::BAD_REQUEST,
                 ErrorBody::new("bad_request", format!("请求格式有误：{detail}")),
             ),
+            AppError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                default_body(StatusCode::UNAUTHORIZED),
+            ),
+            AppError::Unauthenticated { code, message } => {
+                (StatusCode::UNAUTHORIZED, ErrorBody::new(code, message))
+            }
+            AppError::Forbidden { code, message } => {
+                (StatusCode::FORBIDDEN, ErrorBody::new(code, message))
+            }
             AppError::NotFound => (StatusCode::NOT_FOUND, default_body(StatusCode::NOT_FOUND)),
+            AppError::UnsupportedMediaType(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorBody::new("unsupported_media_type", message),
+            ),
             AppError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, ErrorBody::new(code, message))
             }
@@ -75,6 +112,20 @@ impl IntoResponse for AppError {
                     fields,
                 },
             ),
+            AppError::TooManyRequests {
+                code,
+                message,
+                retry_after_secs,
+            } => {
+                let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
+                response
+                    .extensions_mut()
+                    .insert(ErrorBody::new(code, message));
+                response
+                    .extensions_mut()
+                    .insert(RetryAfter(retry_after_secs));
+                return response;
+            }
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 default_body(StatusCode::SERVICE_UNAVAILABLE),
@@ -127,6 +178,7 @@ fn default_body(status: StatusCode) -> ErrorBody {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    chrome: crate::web::page::Chrome,
     status: u16,
     message: &'a str,
     request_id: &'a str,
@@ -170,10 +222,13 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         status,
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
     ) {
-        parts.headers.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static(RETRY_AFTER_SECS),
-        );
+        let secs = parts
+            .extensions
+            .get::<RetryAfter>()
+            .map_or(RETRY_AFTER_SECS, |r| r.0);
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     let rendered = if is_api {
@@ -185,6 +240,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         Body::from(json)
     } else {
         let page = ErrorPage {
+            chrome: crate::web::page::Chrome::default(),
             status: status.as_u16(),
             message: &error.message,
             request_id: &request_id,

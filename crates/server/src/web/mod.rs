@@ -2,10 +2,15 @@
 
 pub mod assets;
 pub mod candidate;
+pub mod cookies;
 pub mod error;
+pub mod extract;
 pub mod format;
 pub mod health;
 pub mod middleware;
+pub mod page;
+pub mod service_errors;
+pub mod staff;
 pub mod urls;
 
 use std::sync::Arc;
@@ -15,7 +20,7 @@ use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -26,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use crate::api;
 use crate::config::Config;
 use crate::state::AppState;
+use candidate::accounts;
 use error::AppError;
 use middleware::security_headers::{Https, security_headers};
 
@@ -39,6 +45,28 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route(urls::HOME, get(candidate::home::home))
         .route(urls::STYLESHEET, get(assets::stylesheet))
+        .route(
+            urls::SIGN_UP,
+            get(accounts::register_form).post(accounts::register),
+        )
+        .route(
+            urls::SIGN_IN,
+            get(accounts::login_form).post(accounts::login),
+        )
+        .route(urls::SIGN_OUT, post(accounts::logout))
+        .route(urls::ACCOUNT, get(accounts::account))
+        .route(
+            urls::CHANGE_PASSWORD,
+            get(accounts::change_password_form).post(accounts::change_password_submit),
+        )
+        .route(
+            urls::RESET_REQUEST,
+            get(accounts::reset_request_form).post(accounts::reset_request),
+        )
+        .route(urls::RESET_CONFIRM, post(accounts::reset_confirm))
+        .route(urls::STAFF, get(staff::home))
+        .route(urls::STAFF_SIGN_IN, post(staff::login))
+        .route(urls::STAFF_SIGN_OUT, post(staff::logout))
         .merge(api_routes)
         .route_layer(from_fn(middleware::metrics::record))
         .with_state(state.clone())
@@ -51,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(error::render_errors))
+                .layer(from_fn_with_state(state.clone(), middleware::csrf::csrf))
                 .layer(CatchPanicLayer::custom(|_panic| {
                     AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
                 }))

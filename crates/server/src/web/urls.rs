@@ -15,3 +15,21 @@ pub const API_EXAMS: &str = "/api/v1/exams";
 pub fn api_exam(id: &str) -> String {
     format!("{API_EXAMS}/{id}")
 }
+
+pub const SIGN_UP: &str = "/register";
+pub const SIGN_IN: &str = "/login";
+pub const SIGN_OUT: &str = "/logout";
+pub const ACCOUNT: &str = "/account";
+pub const CHANGE_PASSWORD: &str = "/account/password";
+pub const RESET_REQUEST: &str = "/password-reset";
+pub const RESET_CONFIRM: &str = "/password-reset/confirm";
+pub const STAFF: &str = "/staff";
+pub const STAFF_SIGN_IN: &str = "/staff/login";
+pub const STAFF_SIGN_OUT: &str = "/staff/logout";
+
+pub const API_ACCOUNTS: &str = "/api/v1/accounts";
+pub const API_SESSION: &str = "/api/v1/session";
+pub const API_ME: &str = "/api/v1/me";
+pub const API_CAPTCHA: &str = "/api/v1/captcha";
+pub const API_STAFF_SESSION: &str = "/api/v1/staff/session";
+pub const API_STAFF_ME: &str = "/api/v1/staff/me";

@@ -291,7 +291,11 @@ async fn staff_add_reads_the_password_from_stdin_after_migrate() {
         .output()
         .unwrap();
     assert!(migrate.status.success(), "{migrate:?}");
-    assert!(String::from_utf8_lossy(&migrate.stdout).starts_with("applied 1 migration(s)"));
+    let stdout = String::from_utf8_lossy(&migrate.stdout);
+    assert!(
+        stdout.starts_with("applied ") && stdout.contains("m20261125_000001_staff_and_audit"),
+        "{stdout}"
+    );
     let again = examreg(dir.path())
         .arg("migrate")
         .env("EXAMREG_DATABASE_URL", &db.url)

@@ -1,6 +1,9 @@
 //! SeaORM entities: storage shapes, private to this crate.
 
-#![expect(unreachable_pub, reason = "SeaORM derives want pub items; the module itself is private")]
+#![expect(
+    unreachable_pub,
+    reason = "SeaORM derives want pub items; the module itself is private"
+)]
 
 pub(crate) mod audit_log;
 pub(crate) mod auth_failure;

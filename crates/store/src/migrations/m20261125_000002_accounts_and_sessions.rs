@@ -99,15 +99,27 @@ impl MigrationTrait for Migration {
                     .col(string_len(CandidateAccount::Phone, 32))
                     .col(string_len_null(CandidateAccount::Email, 254))
                     .col(timestamp_with_time_zone(CandidateAccount::CreatedAt))
-                    .col(timestamp_with_time_zone(CandidateAccount::PasswordChangedAt))
+                    .col(timestamp_with_time_zone(
+                        CandidateAccount::PasswordChangedAt,
+                    ))
                     .to_owned(),
             )
             .await?;
         for (name, cols) in [
-            ("candidate_account_username_key", vec![CandidateAccount::Username]),
-            ("candidate_account_identity_key", vec![CandidateAccount::IdType, CandidateAccount::IdNumber]),
+            (
+                "candidate_account_username_key",
+                vec![CandidateAccount::Username],
+            ),
+            (
+                "candidate_account_identity_key",
+                vec![CandidateAccount::IdType, CandidateAccount::IdNumber],
+            ),
         ] {
-            let mut index = Index::create().name(name).table(CandidateAccount::Table).unique().to_owned();
+            let mut index = Index::create()
+                .name(name)
+                .table(CandidateAccount::Table)
+                .unique()
+                .to_owned();
             for col in cols {
                 index.col(col);
             }

@@ -1,6 +1,8 @@
 //! Version 1 of the JSON API (CONTRACT.md).
 
+pub mod accounts;
 pub mod exams;
+pub mod staff;
 
 use std::collections::BTreeMap;
 

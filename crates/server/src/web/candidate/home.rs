@@ -7,13 +7,19 @@ use examreg_domain::exam::ExamDefinition;
 use examreg_domain::journey::Step;
 use time::OffsetDateTime;
 
+use examreg_store::candidates;
+
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::extract::MaybeCandidate;
 use crate::web::format;
+use crate::web::middleware::csrf::CsrfToken;
+use crate::web::page::Chrome;
 
 #[derive(Template)]
 #[template(path = "candidate/home.html")]
 struct HomePage {
+    chrome: Chrome,
     exams: Vec<ExamCard>,
     steps: Vec<StepItem>,
 }
@@ -110,11 +116,26 @@ fn card(exam: &ExamDefinition, now: OffsetDateTime) -> ExamCard {
     }
 }
 
-pub async fn home(State(app): State<AppState>) -> Result<Html<String>, AppError> {
+pub async fn home(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    MaybeCandidate(candidate): MaybeCandidate,
+) -> Result<Html<String>, AppError> {
     let now = app.clock.now();
+    let user = match candidate {
+        Some(c) => candidates::get(app.store.conn(), c.id)
+            .await?
+            .map(|a| a.name),
+        None => None,
+    };
     let mut exams: Vec<_> = app.exams.iter().collect();
     exams.sort_by_key(|e| (status(e, now).0, !e.demo, std::cmp::Reverse(e.year)));
     let page = HomePage {
+        chrome: Chrome {
+            csrf: csrf.0,
+            user,
+            staff: false,
+        },
         exams: exams.into_iter().map(|e| card(e, now)).collect(),
         steps: Step::ALL
             .iter()

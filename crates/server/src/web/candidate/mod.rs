@@ -1,3 +1,4 @@
 //! Pages for candidates.
 
+pub mod accounts;
 pub mod home;

@@ -1,0 +1,33 @@
+//! Background work, one job per file. Jobs read their work from the database, so any node
+//! may run them, and each is harmless when run twice.
+
+pub mod deliver_notifications;
+pub mod purge_expired;
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// Runs the jobs until the task is aborted.
+pub fn spawn(app: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut deliver = tokio::time::interval(Duration::from_secs(2));
+        let mut purge = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tokio::select! {
+                _ = deliver.tick() => {
+                    if let Err(err) = deliver_notifications::run_once(&app).await {
+                        tracing::warn!(error = %err, "delivering notifications");
+                    }
+                }
+                _ = purge.tick() => {
+                    if let Err(err) = purge_expired::run_once(&app).await {
+                        tracing::warn!(error = %err, "purging expired records");
+                    }
+                }
+            }
+        }
+    })
+}

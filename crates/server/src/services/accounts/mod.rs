@@ -1,0 +1,12 @@
+//! Accounts: registering, signing in and out, passwords.
+
+pub mod change_password;
+pub mod password_reset;
+pub mod register_candidate;
+pub mod sign_in;
+pub mod sign_out;
+
+use std::collections::BTreeMap;
+
+/// Field name (as in the API) → what is wrong with it, in Chinese.
+pub type FieldProblems = BTreeMap<&'static str, String>;

@@ -1,0 +1,148 @@
+//! How each service error reaches a client: the written mapping from use-case errors to
+//! statuses and Chinese messages.
+
+use crate::passwords::HashError;
+use crate::services::accounts::change_password::ChangePasswordError;
+use crate::services::accounts::password_reset::ResetError;
+use crate::services::accounts::register_candidate::RegisterError;
+use crate::services::accounts::sign_in::SignInError;
+use crate::services::create_staff::CreateStaffError;
+use crate::web::error::{AppError, FieldErrors};
+
+/// The answer to an unknown user and to a wrong password: one and the same.
+pub const INVALID_CREDENTIALS: &str = "用户名或密码不正确";
+
+fn field(name: &str, message: impl Into<String>) -> FieldErrors {
+    let mut fields = FieldErrors::new();
+    fields.insert(name.to_owned(), vec![message.into()]);
+    fields
+}
+
+impl From<HashError> for AppError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy => AppError::Busy,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<examreg_store::StoreError> for AppError {
+    fn from(err: examreg_store::StoreError) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+impl From<RegisterError> for AppError {
+    fn from(err: RegisterError) -> Self {
+        match err {
+            RegisterError::Invalid(problems) => AppError::Invalid {
+                message: "注册信息有误，请修改后重新提交".into(),
+                fields: problems.into_iter().map(|(k, v)| (k.to_owned(), vec![v])).collect(),
+            },
+            RegisterError::UsernameTaken => AppError::Conflict {
+                code: "username_taken",
+                message: "该用户名已被使用，请换一个".into(),
+            },
+            RegisterError::IdentityTaken => AppError::Conflict {
+                code: "identity_registered",
+                message: "该证件已注册过账号，每个证件只能注册一个账号。请用原账号登录；忘记用户名或密码的，\
+                    请通过“找回密码”输入证件号码，用注册时的手机号或邮箱重设密码。"
+                    .into(),
+            },
+            RegisterError::Hash(e) => e.into(),
+            RegisterError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(err: SignInError) -> Self {
+        match err {
+            SignInError::InvalidCredentials {
+                captcha_required: false,
+            } => AppError::Unauthenticated {
+                code: "invalid_credentials",
+                message: INVALID_CREDENTIALS.into(),
+            },
+            SignInError::InvalidCredentials {
+                captcha_required: true,
+            } => AppError::Unauthenticated {
+                code: "invalid_credentials_captcha_required",
+                message: format!("{INVALID_CREDENTIALS}。请输入图形验证码后重试"),
+            },
+            SignInError::CaptchaRequired => AppError::Unauthenticated {
+                code: "captcha_required",
+                message: "请输入图形验证码".into(),
+            },
+            SignInError::CaptchaWrong => AppError::Unauthenticated {
+                code: "captcha_wrong",
+                message: "图形验证码不正确或已过期，请重新输入".into(),
+            },
+            SignInError::Throttled { retry_after } => AppError::TooManyRequests {
+                code: "too_many_attempts",
+                message: format!(
+                    "登录失败次数过多，请 {} 分钟后再试",
+                    retry_after.whole_minutes().max(1)
+                ),
+                retry_after_secs: u64::try_from(retry_after.whole_seconds()).unwrap_or(900),
+            },
+            SignInError::Hash(e) => e.into(),
+            SignInError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for AppError {
+    fn from(err: ChangePasswordError) -> Self {
+        let invalid = |name: &str, message: String| AppError::Invalid {
+            message: message.clone(),
+            fields: field(name, message),
+        };
+        match err {
+            ChangePasswordError::WrongCurrentPassword => {
+                invalid("current_password", "当前密码不正确".into())
+            }
+            ChangePasswordError::NewPassword(e) => invalid("new_password", e.to_string()),
+            ChangePasswordError::Unchanged => {
+                invalid("new_password", "新密码不能与当前密码相同".into())
+            }
+            ChangePasswordError::Hash(e) => e.into(),
+            ChangePasswordError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResetError> for AppError {
+    fn from(err: ResetError) -> Self {
+        match err {
+            ResetError::InvalidCode => AppError::Invalid {
+                message: "验证码不正确或已失效，请重新获取".into(),
+                fields: field("code", "验证码不正确或已失效，请重新获取"),
+            },
+            ResetError::NewPassword(e) => AppError::Invalid {
+                message: e.to_string(),
+                fields: field("new_password", e.to_string()),
+            },
+            ResetError::Hash(e) => e.into(),
+            ResetError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreateStaffError> for AppError {
+    fn from(err: CreateStaffError) -> Self {
+        match err {
+            CreateStaffError::Taken(_) => AppError::Conflict {
+                code: "username_taken",
+                message: "该用户名已被使用".into(),
+            },
+            CreateStaffError::Hash(e) => e.into(),
+            CreateStaffError::Store(e) => e.into(),
+            other => AppError::Invalid {
+                message: other.to_string(),
+                fields: FieldErrors::new(),
+            },
+        }
+    }
+}
