@@ -61,3 +61,15 @@ pub async fn purge_before(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// The stored answer hash of a challenge, used or not (for tests, which must solve
+/// captchas without eyes, and for diagnostics).
+pub async fn answer_hash(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(captcha::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(|c| c.answer_hash))
+}

@@ -199,3 +199,163 @@ impl AnonClient {
         self.http.request(method, format!("{}{path}", self.base))
     }
 }
+
+/// A candidate's sign-in details, as registered by [`TestApp::register_candidate`].
+#[derive(Debug, Clone)]
+pub struct CandidateLogin {
+    pub username: String,
+    pub password: String,
+    pub id_number: String,
+}
+
+/// A resident ID number with a valid check digit, different for each `n`.
+pub fn resident_id(n: u32) -> String {
+    let first17 = format!("310101199003{:02}{:03}", 1 + n % 28, n % 1000);
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    format!("{first17}{}", char::from(check))
+}
+
+impl TestApp {
+    /// Registers a candidate through the API.
+    pub async fn register_candidate(&self, username: &str) -> CandidateLogin {
+        let n = self.next_id();
+        let login = CandidateLogin {
+            username: username.to_owned(),
+            password: "长江后浪推前浪 2024".to_owned(),
+            id_number: resident_id(n),
+        };
+        let response = reqwest::Client::new()
+            .post(self.url("/api/v1/accounts"))
+            .json(&serde_json::json!({
+                "username": login.username,
+                "password": login.password,
+                "name": "张三",
+                "id_type": "resident_id",
+                "id_number": login.id_number,
+                "phone": format!("138{:08}", n),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        login
+    }
+
+    /// A candidate signed in through the API with a cookie session, as a browser script.
+    pub async fn candidate(&self) -> SignedInClient {
+        let login = self
+            .register_candidate(&format!("candidate{}", self.next_id()))
+            .await;
+        self.sign_in("/api/v1/session", &login.username, &login.password)
+            .await
+    }
+
+    /// A staff member of `role` (with `points` for a point reviewer), signed in.
+    pub async fn staff(&self, role: &str, points: &[&str]) -> SignedInClient {
+        let username = format!("staff{}", self.next_id());
+        examreg_server::services::create_staff::create_staff(
+            &self.state,
+            &examreg_domain::account::Actor::Operator,
+            examreg_server::services::create_staff::NewStaffInput {
+                username: username.clone(),
+                role: role.to_owned(),
+                points: points.iter().map(|p| (*p).to_owned()).collect(),
+                password: "a staff passphrase".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+        self.sign_in("/api/v1/staff/session", &username, "a staff passphrase")
+            .await
+    }
+
+    async fn sign_in(&self, path: &str, username: &str, password: &str) -> SignedInClient {
+        let http = client();
+        let response = http
+            .post(self.url(path))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        SignedInClient {
+            base: format!("http://{}", self.address),
+            http,
+            token: body["token"].as_str().unwrap().to_owned(),
+            csrf_token: body["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    fn next_id(&self) -> u32 {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The answer to a captcha challenge, found by trying every 5-digit answer against the
+    /// stored hash: tests have no eyes.
+    pub async fn solve_captcha(&self, id: &str) -> String {
+        let hash = examreg_store::captchas::answer_hash(self.state.store.conn(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        (0..100_000)
+            .map(|n| format!("{n:05}"))
+            .find(|answer| examreg_server::secrets::sha256_hex(&format!("{id}:{answer}")) == hash)
+            .unwrap()
+    }
+}
+
+/// A signed-in client with a cookie session; state-changing requests carry the CSRF
+/// header, as the site's own scripts do.
+#[derive(Debug, Clone)]
+pub struct SignedInClient {
+    base: String,
+    pub http: reqwest::Client,
+    /// The bearer token (also set as the session cookie).
+    pub token: String,
+    pub csrf_token: String,
+}
+
+impl SignedInClient {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// A state-changing request with the CSRF header.
+    pub fn send(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf_token)
+    }
+}

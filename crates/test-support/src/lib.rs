@@ -9,7 +9,9 @@ mod app;
 mod clock;
 mod db;
 
-pub use app::{AnonClient, TestApp, TestAppBuilder, test_config};
+pub use app::{
+    AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, resident_id, test_config,
+};
 pub use clock::FixedClock;
 pub use db::TestDb;
 

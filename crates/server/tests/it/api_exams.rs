@@ -115,6 +115,21 @@ async fn openapi_document_describes_every_api_route() {
         Some(true)
     );
     let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(paths, ["/api/v1/exams", "/api/v1/exams/{id}"]);
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/accounts",
+            "/api/v1/captcha",
+            "/api/v1/exams",
+            "/api/v1/exams/{id}",
+            "/api/v1/me",
+            "/api/v1/me/password",
+            "/api/v1/password-resets",
+            "/api/v1/password-resets/confirm",
+            "/api/v1/session",
+            "/api/v1/staff/me",
+            "/api/v1/staff/session",
+        ]
+    );
     insta::assert_json_snapshot!("openapi", doc);
 }

@@ -6,9 +6,11 @@
     reason = "helpers outside #[test] functions fail loudly"
 )]
 
+mod accounts;
 mod api_exams;
 mod cli;
 mod health;
 mod home;
 mod migrations;
+mod pages;
 mod security;

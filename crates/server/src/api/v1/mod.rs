@@ -17,6 +17,15 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(exams::list_open))
         .routes(routes!(exams::get_exam))
+        .routes(routes!(accounts::create_account))
+        .routes(routes!(accounts::post_session, accounts::delete_session))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::put_password))
+        .routes(routes!(accounts::post_captcha))
+        .routes(routes!(accounts::post_password_reset))
+        .routes(routes!(accounts::post_password_reset_confirm))
+        .routes(routes!(staff::post_session, staff::delete_session))
+        .routes(routes!(staff::me))
 }
 
 /// The error shape of every `/api` error response.

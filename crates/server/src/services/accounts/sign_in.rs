@@ -116,6 +116,10 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
         Gate::Blocked { retry_after } => return Err(SignInError::Throttled { retry_after }),
         Gate::CaptchaRequired => {
             let Some(answer) = &input.captcha else {
+                // Hammering on without a captcha counts against the address.
+                let txn = app.store.write().await?;
+                auth_failures::record(&*txn, &ip_key, now).await?;
+                txn.commit().await?;
                 return Err(SignInError::CaptchaRequired);
             };
             let txn = app.store.write().await?;

@@ -2,7 +2,7 @@
 //! needs staff takes [`CurrentStaff`]. Without a valid session a page redirects to its
 //! sign-in page and the API answers 401.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -121,7 +121,12 @@ impl IntoResponse for AuthRejection {
 }
 
 fn missing(parts: &Parts, sign_in_page: &'static str) -> AuthRejection {
-    if parts.uri.path().starts_with("/api/") {
+    // Nested routers see a shortened path; the original one tells API from pages.
+    let path = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(parts.uri.path(), |uri| uri.0.path());
+    if path.starts_with("/api/") {
         AuthRejection::Error(AppError::Unauthorized)
     } else {
         AuthRejection::SignIn(sign_in_page)

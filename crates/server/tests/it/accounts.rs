@@ -1,0 +1,637 @@
+//! Accounts: registration, sign-in, sessions, throttling, password reset, audit.
+
+use examreg_store::audit;
+use examreg_test_support::{TestApp, resident_id};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn post(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn account(username: &str, id_number: &str) -> Value {
+    json!({
+        "username": username, "password": "长江后浪推前浪 2024", "name": "阿依古丽・买买提",
+        "id_type": "resident_id", "id_number": id_number, "phone": "13812345678",
+    })
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
+    let mut rows = audit::recent(app.state.store.conn(), 100).await.unwrap();
+    rows.reverse();
+    rows.into_iter().map(|r| (r.action, r.outcome)).collect()
+}
+
+#[tokio::test]
+async fn one_account_per_identity_document() {
+    let app = TestApp::new().await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/accounts",
+        account("li.hua", "310101199003071230"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["username"], "li.hua");
+
+    // Same document (typed with a lowercase x elsewhere is the same rule): refused, with a way back.
+    let (status, body) = post(
+        &app,
+        "/api/v1/accounts",
+        account("li.hua2", "310101199003071230"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "identity_registered");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("找回密码")
+    );
+
+    let (status, body) = post(
+        &app,
+        "/api/v1/accounts",
+        account("LI.HUA", &resident_id(900)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "username_taken");
+
+    let (status, me) = {
+        let client = reqwest::Client::new();
+        let (_, session) = post(
+            &app,
+            "/api/v1/session",
+            json!({"username": "li.hua", "password": "长江后浪推前浪 2024"}),
+        )
+        .await;
+        let response = client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        me["name"], "阿依古丽·买买提",
+        "the middle dot is normalised"
+    );
+    assert_eq!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .filter(|(a, _)| a == "account.registered")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn invalid_registrations_name_every_field_and_store_nothing() {
+    let app = TestApp::new().await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/accounts",
+        json!({
+            "username": "x", "password": "password1", "name": "张三3", "id_type": "resident_id",
+            "id_number": "310101199003071231", "phone": "12345", "email": "not-an-email",
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = body["error"]["fields"].as_object().unwrap();
+    let mut names: Vec<_> = fields.keys().cloned().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "email",
+            "id_number",
+            "name",
+            "password",
+            "phone",
+            "username"
+        ]
+    );
+    assert_eq!(
+        fields["id_number"][0],
+        "居民身份证号码校验位不正确，请核对号码"
+    );
+    assert_eq!(
+        fields["password"][0],
+        "该密码过于常见，容易被猜中，请换一个"
+    );
+
+    for (body, status) in [
+        (json!({"username": "abc"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"username": "abc", "password": "x", "name": "x", "id_type": "x", "id_number": "x", "phone": "x", "admin": true}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (got, answer) = post(&app, "/api/v1/accounts", body).await;
+        assert_eq!(got, status, "{answer}");
+    }
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/accounts"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/accounts"))
+        .body("username=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(audit_actions(&app).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::new().await;
+    app.register_candidate("wang.wu").await;
+    let (s1, b1) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": "wang.wu", "password": "wrong password!"}),
+    )
+    .await;
+    let (s2, b2) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": "nobody.here", "password": "wrong password!"}),
+    )
+    .await;
+    assert_eq!(s1, StatusCode::UNAUTHORIZED);
+    assert_eq!((s1, &b1), (s2, &b2));
+    assert_eq!(b1["error"]["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn brute_force_meets_a_captcha_but_the_owner_still_gets_in() {
+    let app = TestApp::new().await;
+    let owner = app.register_candidate("zhao.liu").await;
+    let guess = |p: &str| json!({"username": "zhao.liu", "password": p});
+    for n in 0..3 {
+        let (status, _) = post(&app, "/api/v1/session", guess(&format!("guess number {n}"))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password needs a captcha…
+    let (status, body) = post(&app, "/api/v1/session", guess(&owner.password)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "captcha_required");
+    // …a wrong answer is refused and uses the challenge up…
+    let (_, challenge) = post(&app, "/api/v1/captcha", json!({})).await;
+    assert!(
+        challenge["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/svg+xml;base64,")
+    );
+    let id = challenge["id"].as_str().unwrap().to_owned();
+    let answer = app.solve_captcha(&id).await;
+    let wrong = if answer == "00000" { "11111" } else { "00000" };
+    let with_captcha = |id: &str, a: &str| json!({"username": "zhao.liu", "password": owner.password, "captcha": {"id": id, "answer": a}});
+    let (status, body) = post(&app, "/api/v1/session", with_captcha(&id, wrong)).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("captcha_wrong"))
+    );
+    let (_, body) = post(&app, "/api/v1/session", with_captcha(&id, &answer)).await;
+    assert_eq!(
+        body["error"]["code"], "captcha_wrong",
+        "a challenge is good for one try"
+    );
+    // …and the owner who solves a fresh one signs in.
+    let (_, challenge) = post(&app, "/api/v1/captcha", json!({})).await;
+    let id = challenge["id"].as_str().unwrap().to_owned();
+    let answer = app.solve_captcha(&id).await;
+    let (status, body) = post(&app, "/api/v1/session", with_captcha(&id, &answer)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Success clears the account's count: the next sign-in needs no captcha.
+    let (status, _) = post(&app, "/api/v1/session", guess(&owner.password)).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_address_failing_against_many_accounts_is_refused_for_a_while() {
+    let app = TestApp::new().await;
+    for n in 0..100 {
+        let (status, _) = post(
+            &app,
+            "/api/v1/session",
+            json!({"username": format!("user{n}"), "password": "password guess"}),
+        )
+        .await;
+        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "attempt {n}");
+    }
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "user100", "password": "password guess"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        response.text().await
+    );
+    assert_eq!(response.headers()["retry-after"], "900");
+    // The window slides: fifteen minutes later the address may try again.
+    app.clock.advance(time::Duration::minutes(16));
+    let (status, _) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": "user100", "password": "password guess"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    assert_eq!(candidate.get_json("/api/v1/me").await.0, StatusCode::OK);
+    let response = candidate
+        .send(Method::DELETE, "/api/v1/session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // Replaying the old token, as a cookie or as a bearer, gets nowhere.
+    let replay = reqwest::Client::new();
+    let by_cookie = replay
+        .get(app.url("/api/v1/me"))
+        .header("cookie", format!("examreg_session={}", candidate.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status(), StatusCode::UNAUTHORIZED);
+    let by_bearer = replay
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&candidate.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_bearer.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_planted_before_sign_in_is_worthless_after_it() {
+    let app = TestApp::new().await;
+    let victim = app.register_candidate("victim").await;
+    // The attacker's own valid session, planted in the victim's browser.
+    let attacker = app.candidate().await;
+    let browser = reqwest::Client::new();
+    let csrf = "c".repeat(43);
+    let response = browser
+        .post(app.url("/api/v1/session"))
+        .header(
+            "cookie",
+            format!("examreg_session={}; examreg_csrf={csrf}", attacker.token),
+        )
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"username": victim.username, "password": victim.password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let set_cookie: Vec<_> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let issued = set_cookie
+        .iter()
+        .find(|c| c.starts_with("examreg_session="))
+        .unwrap();
+    assert!(!issued.contains(&attacker.token), "a new id at sign-in");
+    assert!(issued.contains("HttpOnly") && issued.contains("SameSite=Lax"));
+    let me = browser
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&attacker.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        StatusCode::UNAUTHORIZED,
+        "the planted session was ended"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_idle_and_absolute_timeouts() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    app.clock.advance(time::Duration::minutes(29));
+    assert_eq!(candidate.get_json("/api/v1/me").await.0, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(29));
+    assert_eq!(
+        candidate.get_json("/api/v1/me").await.0,
+        StatusCode::OK,
+        "activity keeps it alive"
+    );
+    app.clock.advance(time::Duration::minutes(31));
+    assert_eq!(
+        candidate.get_json("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "idle for 31 minutes"
+    );
+
+    let busy = app.candidate().await;
+    for _ in 0..24 {
+        app.clock.advance(time::Duration::minutes(29));
+        assert_eq!(busy.get_json("/api/v1/me").await.0, StatusCode::OK);
+    }
+    app.clock.advance(time::Duration::minutes(29));
+    assert_eq!(
+        busy.get_json("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "12 hours after sign-in"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_and_tokenless_posts_are_refused() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    let put = |c: &examreg_test_support::SignedInClient| {
+        c.send(Method::PUT, "/api/v1/me/password").json(&json!({"current_password": "长江后浪推前浪 2024", "new_password": "一个全新的密码 2025"}))
+    };
+    let response = put(&candidate)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "csrf_failed");
+    let response = put(&candidate)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // The session cookie alone, without the token, is not enough.
+    let response = candidate
+        .http
+        .put(app.url("/api/v1/me/password"))
+        .json(&json!({"current_password": "长江后浪推前浪 2024", "new_password": "一个全新的密码 2025"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // With the token, from the same site, it works.
+    let response = put(&candidate)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions() {
+    let app = TestApp::new().await;
+    let login = app.register_candidate("sun.qi").await;
+    let sign_in = || {
+        post(
+            &app,
+            "/api/v1/session",
+            json!({"username": login.username, "password": login.password}),
+        )
+    };
+    let (_, phone) = sign_in().await;
+    let (_, laptop) = sign_in().await;
+    let client = reqwest::Client::new();
+    let response = client
+        .put(app.url("/api/v1/me/password"))
+        .bearer_auth(laptop["token"].as_str().unwrap())
+        .json(&json!({"current_password": login.password, "new_password": "一个全新的密码 2025"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let me = |t: &Value| {
+        client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(t["token"].as_str().unwrap().to_owned())
+            .send()
+    };
+    assert_eq!(me(&laptop).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(me(&phone).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": login.username, "password": "一个全新的密码 2025"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn password_reset_by_a_one_time_code() {
+    let app = TestApp::new().await;
+    let login = app.register_candidate("zhou.ba").await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": login.username, "password": login.password}),
+    )
+    .await;
+
+    // Asking answers the same for unknown people.
+    for who in [login.id_number.as_str(), "no.such.user"] {
+        let (status, _) = post(
+            &app,
+            "/api/v1/password-resets",
+            json!({"login": who, "channel": "sms"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    assert_eq!(
+        examreg_server::jobs::deliver_notifications::run_once(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let outbox = app.data_dir.path().join("outbox");
+    let message = std::fs::read_dir(&outbox)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(message).unwrap();
+    assert!(text.contains("To: 138"), "{text}");
+    let code: String = text
+        .split("验证码为 ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+
+    let confirm = |code: &str| json!({"login": login.username, "code": code, "new_password": "一个全新的密码 2025"});
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, body) = post(&app, "/api/v1/password-resets/confirm", confirm(wrong)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["error"]["fields"]["code"][0],
+        "验证码不正确或已失效，请重新获取"
+    );
+    let (status, _) = post(&app, "/api/v1/password-resets/confirm", confirm(&code)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = post(&app, "/api/v1/password-resets/confirm", confirm(&code)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "single use");
+
+    let me = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        StatusCode::UNAUTHORIZED,
+        "a reset ends every session"
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": login.username, "password": "一个全新的密码 2025"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn reset_codes_expire() {
+    let app = TestApp::new().await;
+    let login = app.register_candidate("wu.jiu").await;
+    post(
+        &app,
+        "/api/v1/password-resets",
+        json!({"login": login.username, "channel": "sms"}),
+    )
+    .await;
+    let text = {
+        examreg_server::jobs::deliver_notifications::run_once(&app.state)
+            .await
+            .unwrap();
+        let path = std::fs::read_dir(app.data_dir.path().join("outbox"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        std::fs::read_to_string(path).unwrap()
+    };
+    let code: String = text
+        .split("验证码为 ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    app.clock.advance(time::Duration::minutes(10));
+    let (status, _) = post(
+        &app,
+        "/api/v1/password-resets/confirm",
+        json!({"login": login.username, "code": code, "new_password": "一个全新的密码 2025"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn staff_see_their_scope_and_candidates_cannot_use_staff_routes() {
+    let app = TestApp::new().await;
+    let pudong = app.staff("point-reviewer", &["310115"]).await;
+    let (status, me) = pudong.get_json("/api/v1/staff/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["role"], "point-reviewer");
+    assert_eq!(me["points"], json!(["310115"]));
+    let area = app.staff("area-reviewer", &[]).await;
+    assert_eq!(
+        area.get_json("/api/v1/staff/me").await.1["points"],
+        Value::Null
+    );
+
+    // A candidate's token does not open staff routes, nor a staff token candidate routes.
+    let candidate = app.candidate().await;
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/staff/me"))
+        .bearer_auth(&candidate.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&pudong.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_authentication_event_is_audited() {
+    let app = TestApp::new().await;
+    let login = app.register_candidate("audit.me").await;
+    post(
+        &app,
+        "/api/v1/session",
+        json!({"username": "audit.me", "password": "not the password"}),
+    )
+    .await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": login.username, "password": login.password}),
+    )
+    .await;
+    reqwest::Client::new()
+        .delete(app.url("/api/v1/session"))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let actions = audit_actions(&app).await;
+    let expected: Vec<(String, String)> = [
+        ("account.registered", "success"),
+        ("auth.sign_in_failed", "failure"),
+        ("auth.signed_in", "success"),
+        ("auth.signed_out", "success"),
+    ]
+    .iter()
+    .map(|(a, o)| ((*a).to_owned(), (*o).to_owned()))
+    .collect();
+    assert_eq!(actions, expected);
+    let rows = audit::recent(app.state.store.conn(), 10).await.unwrap();
+    assert!(
+        rows.iter().all(|r| r.ip.as_deref() == Some("127.0.0.1")),
+        "with the client's address"
+    );
+}
