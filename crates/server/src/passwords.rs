@@ -24,6 +24,12 @@ pub enum HashError {
     Task(#[from] tokio::task::JoinError),
 }
 
+/// A place in the hashing queue (see [`PasswordHasher::admit`]).
+#[derive(Debug)]
+pub struct Admission {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: Params,
@@ -57,13 +63,29 @@ impl PasswordHasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
+    /// A place in the hashing queue, or `Busy` at once. Sign-in takes it before any other
+    /// work, so that an overloaded server turns excess requests away for almost nothing.
+    pub fn admit(&self) -> Result<Admission, HashError> {
+        Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map(|permit| Admission { _permit: permit })
+            .map_err(|_| HashError::Busy)
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _admitted = Arc::clone(&self.admitted)
-            .try_acquire_owned()
-            .map_err(|_| HashError::Busy)?;
+        let admission = self.admit()?;
+        self.run_admitted(admission, work).await
+    }
+
+    async fn run_admitted<T: Send + 'static>(
+        &self,
+        admission: Admission,
+        work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _admitted = admission;
         let _running = Arc::clone(&self.running)
             .acquire_owned()
             .await
@@ -89,17 +111,22 @@ impl PasswordHasher {
     /// the same time.
     pub async fn verify_or_dummy(
         &self,
+        admission: Admission,
         password: &str,
         phc: Option<&str>,
     ) -> Result<bool, HashError> {
-        match phc {
-            Some(phc) => self.verify(password, phc).await,
-            None => {
-                let dummy = self.dummy_hash().await?;
-                self.verify(password, &dummy).await?;
-                Ok(false)
-            }
-        }
+        let (phc, exists) = match phc {
+            Some(phc) => (phc.to_owned(), true),
+            None => (self.dummy_hash().await?, false),
+        };
+        let password = password.to_owned();
+        let matches = self
+            .run_admitted(admission, move |argon2| match PasswordHash::new(&phc) {
+                Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+                Err(_) => false,
+            })
+            .await?;
+        Ok(exists && matches)
     }
 
     async fn dummy_hash(&self) -> Result<String, HashError> {

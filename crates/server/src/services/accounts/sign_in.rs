@@ -101,6 +101,8 @@ fn actor(kind: AccountKind, id: Uuid) -> Actor {
 }
 
 pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionToken, SignInError> {
+    // First of all a place in the hashing queue: when it is full, answer at once.
+    let admission = app.passwords.admit()?;
     let policy = ThrottlePolicy::default();
     let now = app.clock.now();
     let user_key = account_key(input.kind, &input.username);
@@ -138,7 +140,11 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
     let account = find_account(app, input.kind, &input.username).await?;
     let matches = app
         .passwords
-        .verify_or_dummy(&input.password, account.as_ref().map(|(_, h)| h.as_str()))
+        .verify_or_dummy(
+            admission,
+            &input.password,
+            account.as_ref().map(|(_, h)| h.as_str()),
+        )
         .await?;
 
     let txn = app.store.write().await?;
