@@ -1,19 +1,8 @@
 use examreg_test_support::TestApp;
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 use time::macros::datetime;
 
-fn select(doc: &Html, css: &str) -> Vec<String> {
-    let selector = Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .map(|e| {
-            e.text()
-                .flat_map(str::split_whitespace)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
+use crate::html::select;
 
 #[tokio::test]
 async fn home_page_shows_the_open_exam_its_calendar_and_the_steps() {
@@ -24,7 +13,7 @@ async fn home_page_shows_the_open_exam_its_calendar_and_the_steps() {
         response.headers()["content-type"],
         "text/html; charset=utf-8"
     );
-    let doc = Html::parse_document(&response.text().await.unwrap());
+    let doc = response.text().await.unwrap();
 
     assert_eq!(select(&doc, "html[lang=zh-CN]").len(), 1);
     let exams = select(&doc, "article.card h3");
@@ -59,7 +48,7 @@ async fn the_demo_exam_is_labelled_and_listed_first() {
         .demo()
         .build()
         .await;
-    let doc = Html::parse_document(&app.anon().get("/").await.text().await.unwrap());
+    let doc = app.anon().get("/").await.text().await.unwrap();
     let exams = select(&doc, "article.card h3");
     assert_eq!(
         exams,

@@ -11,6 +11,7 @@ mod api_exams;
 mod cli;
 mod health;
 mod home;
+mod html;
 mod migrations;
 mod pages;
 mod security;

@@ -2,29 +2,8 @@
 
 use examreg_test_support::{TestApp, resident_id};
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
-fn select(html: &str, css: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let selector = Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .map(|e| {
-            e.text()
-                .flat_map(str::split_whitespace)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-fn attr(html: &str, css: &str, name: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
-    let selector = Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .next()
-        .and_then(|e| e.value().attr(name))
-        .map(str::to_owned)
-}
+use crate::html::{attr, select};
 
 #[tokio::test]
 async fn register_sign_in_and_out_with_plain_forms() {
