@@ -72,13 +72,36 @@ impl Default for SessionConfig {
     }
 }
 
-/// How notifications (reset codes) leave the system.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// How notifications (reset codes) leave the system, per channel.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsConfig {
+    #[serde(default)]
+    pub email: EmailTransport,
+    #[serde(default)]
+    pub sms: SmsTransport,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, tag = "transport", rename_all = "snake_case")]
-#[derive(Default)]
-pub enum NotificationsConfig {
+pub enum EmailTransport {
     /// Development: each message is written as a file under `outbox/` in the data
-    /// directory. Nothing reaches a real phone or mailbox.
+    /// directory. Nothing reaches a real mailbox.
+    #[default]
+    File,
+    /// An SMTP relay on the operator's network (plain SMTP without TLS: a local relay
+    /// such as Postfix forwards onwards with TLS itself).
+    Smtp {
+        host: String,
+        port: u16,
+        from: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, tag = "transport", rename_all = "snake_case")]
+pub enum SmsTransport {
+    /// Development: written under `outbox/` like e-mail. No SMS gateway is built yet.
     #[default]
     File,
 }

@@ -24,11 +24,19 @@ pub struct TestApp {
     server: Option<JoinHandle<()>>,
 }
 
-#[derive(Debug)]
 pub struct TestAppBuilder {
     now: OffsetDateTime,
     demo: bool,
-    configure: Option<fn(&mut Config)>,
+    configure: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+}
+
+impl std::fmt::Debug for TestAppBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestAppBuilder")
+            .field("now", &self.now)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TestAppBuilder {
@@ -45,8 +53,8 @@ impl TestAppBuilder {
     }
 
     /// Changes the test configuration before the app is built.
-    pub fn configure(mut self, change: fn(&mut Config)) -> Self {
-        self.configure = Some(change);
+    pub fn configure(mut self, change: impl FnOnce(&mut Config) + Send + 'static) -> Self {
+        self.configure = Some(Box::new(change));
         self
     }
 

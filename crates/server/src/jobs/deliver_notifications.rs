@@ -1,11 +1,14 @@
-//! Sends queued notifications through the configured transport.
+//! Sends queued notifications through the configured transport of their channel.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
 
-use examreg_store::notifications::{self, Message};
+use examreg_store::notifications::{self, Channel, Message};
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use time::Duration;
 
-use crate::config::NotificationsConfig;
+use crate::config::{EmailTransport, SmsTransport};
 use crate::state::AppState;
 
 /// A claimed message is retried by anyone after this long if it was neither sent nor
@@ -21,12 +24,19 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
         txn.commit().await?;
         claimed
     };
+    let outbox = app.config.data_dir.join("outbox");
     let mut sent = 0;
     for message in claimed {
-        let outcome = match &app.config.notifications {
-            NotificationsConfig::File => {
-                write_file(app.config.data_dir.join("outbox"), &message).await
-            }
+        let outcome = match message.channel {
+            Channel::Email => match &app.config.notifications.email {
+                EmailTransport::File => write_file(&outbox, &message).await,
+                EmailTransport::Smtp { host, port, from } => {
+                    send_smtp(host, *port, from, &message).await
+                }
+            },
+            Channel::Sms => match &app.config.notifications.sms {
+                SmsTransport::File => write_file(&outbox, &message).await,
+            },
         };
         let txn = app.store.write().await?;
         match outcome {
@@ -35,7 +45,8 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
                 sent += 1;
             }
             Err(err) => {
-                // Back off: 1, 2, 4 … minutes, at most an hour.
+                tracing::warn!(id = %message.id, error = %err, "notification not delivered; will retry");
+                // Back off: 1, 2, 4 … minutes, at most about an hour.
                 let backoff = Duration::minutes(1 << message.attempts.min(6));
                 notifications::mark_failed(
                     &*txn,
@@ -52,8 +63,8 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
 }
 
 /// The development transport: one text file per message.
-async fn write_file(dir: PathBuf, message: &Message) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(&dir).await?;
+async fn write_file(dir: &Path, message: &Message) -> anyhow::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
     let text = format!(
         "Channel: {}\nTo: {}\nSubject: {}\n\n{}\n",
         message.channel.key(),
@@ -61,6 +72,22 @@ async fn write_file(dir: PathBuf, message: &Message) -> anyhow::Result<()> {
         message.subject,
         message.body
     );
-    tokio::fs::write(dir.join(format!("{}.txt", message.id)), text).await?;
+    let path: PathBuf = dir.join(format!("{}.txt", message.id));
+    tokio::fs::write(path, text).await?;
+    Ok(())
+}
+
+async fn send_smtp(host: &str, port: u16, from: &str, message: &Message) -> anyhow::Result<()> {
+    let email = lettre::Message::builder()
+        .from(from.parse()?)
+        .to(message.recipient.parse()?)
+        .subject(message.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(message.body.clone())?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(StdDuration::from_secs(10)))
+        .build();
+    transport.send(email).await?;
     Ok(())
 }

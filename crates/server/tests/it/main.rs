@@ -13,5 +13,6 @@ mod health;
 mod home;
 mod html;
 mod migrations;
+mod notifications;
 mod pages;
 mod security;
