@@ -24,10 +24,13 @@ pub struct TestApp {
     server: Option<JoinHandle<()>>,
 }
 
+/// A change to the test configuration, applied before the app is built.
+type ConfigChange = Box<dyn FnOnce(&mut Config) + Send>;
+
 pub struct TestAppBuilder {
     now: OffsetDateTime,
     demo: bool,
-    configure: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    configure: Option<ConfigChange>,
 }
 
 impl std::fmt::Debug for TestAppBuilder {
