@@ -138,6 +138,8 @@ pub struct ExamDefinition {
     pub fees: Fees,
     pub uploads: UploadLimits,
     pub slots: Vec<SlotDefinition>,
+    /// 报考条件 rules for the advisory pre-check.
+    pub eligibility: crate::registration::EligibilityRules,
 }
 
 impl ExamDefinition {

@@ -19,6 +19,8 @@ pub(super) struct RawExamDefinition {
     pub fees: RawFees,
     pub uploads: RawUploads,
     pub slots: Vec<RawSlot>,
+    #[serde(default)]
+    pub eligibility: crate::registration::EligibilityRules,
 }
 
 #[derive(Debug, Deserialize)]

@@ -359,6 +359,25 @@ pub(super) fn validate(
         return Err(c.err("slots", "缺少申请表材料框 form"));
     }
 
+    let mut seen = HashSet::new();
+    for (i, rule) in raw.eligibility.rules.iter().enumerate() {
+        let at = |field: &str| format!("eligibility.rules[{i}].{field}");
+        if rule.families.is_empty() {
+            return Err(c.err(at("families"), "至少需要一个专业类别"));
+        }
+        if !raw.levels.contains(&rule.level) {
+            return Err(c.err(at("level"), "该级别不在本考试的 levels 中"));
+        }
+        for family in &rule.families {
+            if !seen.insert((*family, rule.level, rule.education)) {
+                return Err(c.err(
+                    at("families"),
+                    format!("{family:?} 在该级别和学历下已有规则"),
+                ));
+            }
+        }
+    }
+
     Ok(ExamDefinition {
         id,
         year: raw.exam.year,
@@ -375,5 +394,6 @@ pub(super) fn validate(
         },
         uploads,
         slots,
+        eligibility: raw.eligibility,
     })
 }

@@ -1,0 +1,137 @@
+//! The registration (报名): one per candidate per exam, filled in four sections, printed
+//! on the application form, then submitted and reviewed.
+
+mod eligibility_rules;
+mod number;
+mod sections;
+
+pub use eligibility_rules::{Eligibility, EligibilityRules, Verdict, evaluate};
+pub use number::RegistrationNo;
+pub use sections::{
+    BasicSection, ETHNIC_GROUPS, EducationSection, ExamSection, FieldErrors, Section,
+    SectionContext, WorkSection,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Where a registration is in its life. Only `Draft` exists until submission is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+}
+
+impl Status {
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Status> {
+        (key == "draft").then_some(Status::Draft)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "填写中",
+        }
+    }
+
+    /// Whether the candidate may change the registration's data.
+    pub fn editable(self) -> bool {
+        matches!(self, Status::Draft)
+    }
+}
+
+/// The four sections of the form, saved separately.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sections {
+    pub basic: Option<BasicSection>,
+    pub exam: Option<ExamSection>,
+    pub education: Option<EducationSection>,
+    pub work: Option<WorkSection>,
+}
+
+/// The state of a section on the task list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// 未开始.
+    NotStarted,
+    /// 已完成.
+    Completed,
+}
+
+impl TaskStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "未开始",
+            TaskStatus::Completed => "已完成",
+        }
+    }
+}
+
+impl Sections {
+    pub fn status(&self, section: Section) -> TaskStatus {
+        let done = match section {
+            Section::Basic => self.basic.is_some(),
+            Section::Exam => self.exam.is_some(),
+            Section::Education => self.education.is_some(),
+            Section::Work => self.work.is_some(),
+        };
+        if done {
+            TaskStatus::Completed
+        } else {
+            TaskStatus::NotStarted
+        }
+    }
+
+    pub fn complete(&self) -> bool {
+        Section::ALL
+            .iter()
+            .all(|s| self.status(*s) == TaskStatus::Completed)
+    }
+
+    /// The sections still to fill, in order.
+    pub fn missing(&self) -> Vec<Section> {
+        Section::ALL
+            .iter()
+            .copied()
+            .filter(|s| self.status(*s) != TaskStatus::Completed)
+            .collect()
+    }
+
+    /// The data printed on the application form, in a canonical text form: any change
+    /// to it changes this text, and nothing else does. Its digest decides whether the
+    /// form revision moves.
+    pub fn printed_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// What the material slot rules need to know.
+    pub fn applicant_facts(
+        &self,
+        exam: &crate::exam::ExamDefinition,
+    ) -> crate::exam::ApplicantFacts {
+        let specialty = self
+            .exam
+            .as_ref()
+            .and_then(|e| exam.specialty(&e.specialty_code));
+        crate::exam::ApplicantFacts {
+            residency: self.basic.as_ref().map(|b| b.residency),
+            level: self.exam.as_ref().map(|e| e.level),
+            category: specialty.map(|s| s.category),
+            education: self.education.as_ref().map(|e| e.highest_education),
+            degree: self.education.as_ref().map(|e| e.degree),
+            employer_nature: self.work.as_ref().map(|w| w.employer_nature),
+            years_in_specialty: self.work.as_ref().map(|w| w.years_in_specialty),
+            transferred_post: self.work.as_ref().map(|w| w.transferred_post),
+            residency_training: self.work.as_ref().map(|w| w.residency_training),
+            special_case: self.work.as_ref().map(|w| w.special_case),
+            historical: self.exam.as_ref().map(|e| !e.previous_ticket_no.is_empty()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
