@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod exams;
+pub mod format;
 pub mod jobs;
 pub mod passwords;
 pub mod secrets;

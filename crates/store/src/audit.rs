@@ -23,6 +23,8 @@ impl AuditAction {
     pub const PASSWORD_RESET_REQUESTED: AuditAction =
         AuditAction("account.password_reset_requested");
     pub const PASSWORD_RESET: AuditAction = AuditAction("account.password_reset");
+    pub const REGISTRATION_STARTED: AuditAction = AuditAction("registration.started");
+    pub const REGISTRATION_SECTION_SAVED: AuditAction = AuditAction("registration.section_saved");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

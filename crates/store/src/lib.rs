@@ -12,6 +12,7 @@ pub mod files;
 mod migrations;
 pub mod notifications;
 pub mod password_resets;
+pub mod registrations;
 pub mod sessions;
 pub mod staff;
 

@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::Config;
 use crate::exams;
-use crate::web::format;
+use crate::format;
 
 pub(super) fn run(config: &Config) -> anyhow::Result<()> {
     let backend = Backend::from_url(config.database_url().expose_secret())?;

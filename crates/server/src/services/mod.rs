@@ -5,3 +5,4 @@
 pub mod accounts;
 pub mod captcha;
 pub mod create_staff;
+pub mod registrations;

@@ -36,6 +36,9 @@ pub enum AppError {
     /// 404: no such resource, or one that belongs to someone else.
     #[error("not found")]
     NotFound,
+    /// 404 with a more specific reason (a path segment that names nothing).
+    #[error("not found: {code}")]
+    NotFoundBecause { code: &'static str, message: String },
     /// 415: the body is not of the content type the route takes.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
@@ -97,6 +100,9 @@ impl IntoResponse for AppError {
                 (StatusCode::FORBIDDEN, ErrorBody::new(code, message))
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, default_body(StatusCode::NOT_FOUND)),
+            AppError::NotFoundBecause { code, message } => {
+                (StatusCode::NOT_FOUND, ErrorBody::new(code, message))
+            }
             AppError::UnsupportedMediaType(message) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorBody::new("unsupported_media_type", message),

@@ -5,7 +5,6 @@ pub mod candidate;
 pub mod cookies;
 pub mod error;
 pub mod extract;
-pub mod format;
 pub mod health;
 pub mod middleware;
 pub mod page;

@@ -146,3 +146,62 @@ impl From<CreateStaffError> for AppError {
         }
     }
 }
+
+impl From<crate::services::registrations::AccessError> for AppError {
+    fn from(err: crate::services::registrations::AccessError) -> Self {
+        match err {
+            crate::services::registrations::AccessError::NotFound => AppError::NotFound,
+            crate::services::registrations::AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::registrations::start_registration::StartError> for AppError {
+    fn from(err: crate::services::registrations::start_registration::StartError) -> Self {
+        use crate::services::registrations::start_registration::StartError;
+        match err {
+            StartError::UnknownExam => AppError::Invalid {
+                message: "没有这项考试".into(),
+                fields: field("exam", "没有这项考试，请从开放报名的考试中选择"),
+            },
+            StartError::Closed(exam) => AppError::Conflict {
+                code: "registration_closed",
+                message: format!(
+                    "{}的网上报名时间为 {} 至 {}，现在不能报名",
+                    exam.title,
+                    crate::format::date_time(exam.calendar.registration.opens),
+                    crate::format::date_time(exam.calendar.registration.closes)
+                ),
+            },
+            StartError::AlreadyRegistered(no) => AppError::Conflict {
+                code: "already_registered",
+                message: format!("您已报名本次考试，网报号为 {no}，请继续填写该报名"),
+            },
+            StartError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::registrations::save_section::SaveError> for AppError {
+    fn from(err: crate::services::registrations::save_section::SaveError) -> Self {
+        use crate::services::registrations::save_section::SaveError;
+        match err {
+            SaveError::NotFound => AppError::NotFound,
+            SaveError::Closed(message) => AppError::Conflict {
+                code: "registration_closed",
+                message,
+            },
+            SaveError::Conflict { current_revision } => AppError::Conflict {
+                code: "revision_conflict",
+                message: format!(
+                    "报名信息已在其他页面或设备上修改（当前为第 {current_revision} 次修改），为避免覆盖，本次未保存。请刷新页面后再修改"
+                ),
+            },
+            SaveError::Invalid(fields) => AppError::Invalid {
+                message: "填写的信息有误，请按提示修改".into(),
+                fields: fields.into_iter().map(|(k, v)| (k, vec![v])).collect(),
+            },
+            SaveError::Store(e) => e.into(),
+        }
+    }
+}

@@ -15,4 +15,5 @@ mod html;
 mod migrations;
 mod notifications;
 mod pages;
+mod registrations;
 mod security;

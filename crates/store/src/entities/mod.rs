@@ -11,6 +11,7 @@ pub(crate) mod candidate_account;
 pub(crate) mod captcha;
 pub(crate) mod notification;
 pub(crate) mod password_reset;
+pub(crate) mod registration;
 pub(crate) mod session;
 pub(crate) mod staff_account;
 pub(crate) mod staff_point_scope;

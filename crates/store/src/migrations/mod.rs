@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_staff_and_audit;
 mod m20261125_000002_accounts_and_sessions;
+mod m20261125_000003_registrations;
 
 pub(crate) struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_staff_and_audit::Migration),
             Box::new(m20261125_000002_accounts_and_sessions::Migration),
+            Box::new(m20261125_000003_registrations::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorEnvelope;
+use crate::format::rfc3339;
 use crate::services::accounts::change_password::change_password;
 use crate::services::accounts::password_reset::{request_code, reset_password};
 use crate::services::accounts::register_candidate::{RegisterInput, register_candidate};
@@ -25,7 +26,6 @@ use crate::web::candidate::accounts::set_session_cookies;
 use crate::web::cookies::{self, CookieName};
 use crate::web::error::AppError;
 use crate::web::extract::{ApiJson, ClientIp, CurrentCandidate};
-use crate::web::format::rfc3339;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,9 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ApiErrorEnvelope;
+use crate::format::rfc3339;
 use crate::state::AppState;
 use crate::web::error::AppError;
-use crate::web::format::rfc3339;
 
 /// An exam with its calendar.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod exams;
+pub mod registrations;
 pub mod staff;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::post_password_reset_confirm))
         .routes(routes!(staff::post_session, staff::delete_session))
         .routes(routes!(staff::me))
+        .routes(routes!(registrations::create))
+        .routes(routes!(registrations::get))
+        .routes(routes!(registrations::put_section))
 }
 
 /// The error shape of every `/api` error response.

@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 
 use examreg_store::candidates;
 
+use crate::format;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::MaybeCandidate;
-use crate::web::format;
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::Chrome;
 

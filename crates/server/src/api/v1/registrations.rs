@@ -1,0 +1,210 @@
+//! `/api/v1/registrations`: starting a registration, reading it, saving its sections.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use examreg_domain::registration::{Section, TaskStatus};
+use examreg_store::registrations::RegistrationRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiErrorEnvelope;
+use crate::services::registrations::save_section::save_section;
+use crate::services::registrations::start_registration::start_registration;
+use crate::services::registrations::{owned, view};
+use crate::state::AppState;
+use crate::web::error::{AppError, FieldErrors};
+use crate::web::extract::{ApiJson, CurrentCandidate};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    /// The exam id, e.g. `2025-shanghai`.
+    pub exam: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationCreated {
+    /// 网报号.
+    #[schema(example = "253112345678")]
+    pub registration_no: String,
+}
+
+/// Starts a registration for an open exam (one per candidate per exam).
+#[utoipa::path(post, path = "/registrations", tag = "registrations", request_body = NewRegistration,
+    responses(
+        (status = 201, body = RegistrationCreated),
+        (status = 409, description = "Registration closed (with the dates), or already registered", body = ApiErrorEnvelope),
+        (status = 422, body = ApiErrorEnvelope),
+    ))]
+pub async fn create(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    ApiJson(body): ApiJson<NewRegistration>,
+) -> Result<Response, AppError> {
+    let no = start_registration(&app, candidate.id, &body.exam).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegistrationCreated {
+            registration_no: no.to_string(),
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDto {
+    pub section: &'static str,
+    pub label: &'static str,
+    /// `not_started` or `completed`.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    pub label: &'static str,
+    pub reached: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EligibilityDto {
+    /// `eligible`, `not_eligible` or `needs_review`.
+    pub verdict: &'static str,
+    pub label: &'static str,
+    pub reasons: Vec<String>,
+    /// Whether a `not_eligible` result stops submission in this exam.
+    pub blocks_submission: bool,
+}
+
+/// A registration as its candidate sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationDto {
+    pub registration_no: String,
+    pub exam: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Send back with a save to detect a concurrent change (409).
+    pub revision: i32,
+    /// Moves on with every change of the data printed on the application form.
+    pub form_revision: i32,
+    #[schema(value_type = Object)]
+    pub sections: serde_json::Value,
+    pub tasks: Vec<TaskDto>,
+    /// The seven nodes of the progress bar.
+    pub steps: Vec<StepDto>,
+    pub eligibility: EligibilityDto,
+    /// Reasons of a return by the registration point (none until review exists).
+    pub return_reasons: Vec<String>,
+}
+
+pub(crate) fn dto(app: &AppState, record: &RegistrationRecord) -> RegistrationDto {
+    let exam = app.exams.get(&record.exam_id);
+    let eligibility = exam.map(|e| {
+        (
+            view::eligibility(e, record),
+            e.eligibility.blocks_submission,
+        )
+    });
+    RegistrationDto {
+        registration_no: record.no.to_string(),
+        exam: record.exam_id.clone(),
+        status: record.status.key(),
+        status_label: record.status.label(),
+        revision: record.revision,
+        form_revision: record.form_revision,
+        sections: serde_json::to_value(&record.sections).unwrap_or_default(),
+        tasks: Section::ALL
+            .iter()
+            .map(|s| TaskDto {
+                section: s.key(),
+                label: s.label(),
+                status: match record.sections.status(*s) {
+                    TaskStatus::NotStarted => "not_started",
+                    TaskStatus::Completed => "completed",
+                },
+            })
+            .collect(),
+        steps: view::steps(record)
+            .into_iter()
+            .map(|s| StepDto {
+                label: s.step.label(),
+                reached: s.reached,
+            })
+            .collect(),
+        eligibility: match eligibility {
+            Some((e, blocks)) => EligibilityDto {
+                verdict: e.verdict.key(),
+                label: e.verdict.label(),
+                reasons: e.reasons,
+                blocks_submission: blocks,
+            },
+            None => EligibilityDto {
+                verdict: "needs_review",
+                label: "需人工审核",
+                reasons: vec![],
+                blocks_submission: false,
+            },
+        },
+        return_reasons: Vec::new(),
+    }
+}
+
+/// Everything about one's own registration; 404 for anyone else's.
+#[utoipa::path(get, path = "/registrations/{no}", tag = "registrations",
+    params(("no" = String, Path, description = "网报号")),
+    responses((status = 200, body = RegistrationDto), (status = 404, body = ApiErrorEnvelope)))]
+pub async fn get(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let (record, _) = owned(&app, candidate.id, &no).await?;
+    Ok(Json(dto(&app, &record)))
+}
+
+/// Saves one section (`basic`, `exam`, `education`, `work`). The body is the section's
+/// fields, plus optionally `revision` (from the last read) to refuse overwriting a
+/// concurrent change with 409.
+#[utoipa::path(put, path = "/registrations/{no}/sections/{section}", tag = "registrations",
+    params(("no" = String, Path, description = "网报号"), ("section" = String, Path, description = "basic, exam, education or work")),
+    request_body(content = Object, description = "The section's fields (CONTRACT.md) and optionally `revision`"),
+    responses(
+        (status = 200, body = RegistrationDto),
+        (status = 404, description = "Not yours, or no such section", body = ApiErrorEnvelope),
+        (status = 409, description = "Closed for changes, or changed meanwhile", body = ApiErrorEnvelope),
+        (status = 422, description = "Fields to fix", body = ApiErrorEnvelope),
+    ))]
+pub async fn put_section(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path((no, section)): Path<(String, String)>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let section = Section::from_key(&section).ok_or_else(|| AppError::NotFoundBecause {
+        code: "unknown_section",
+        message: format!("没有“{section}”这一部分：只有 basic、exam、education、work"),
+    })?;
+    let serde_json::Value::Object(mut fields) = body else {
+        return Err(AppError::Invalid {
+            message: "请求内容应为 JSON 对象".into(),
+            fields: FieldErrors::new(),
+        });
+    };
+    let revision = match fields.remove("revision") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => match v.as_i64().and_then(|r| i32::try_from(r).ok()) {
+            Some(r) => Some(r),
+            None => {
+                let mut errors = FieldErrors::new();
+                errors.insert("revision".into(), vec!["revision 应为整数".into()]);
+                return Err(AppError::Invalid {
+                    message: "revision 应为整数".into(),
+                    fields: errors,
+                });
+            }
+        },
+    };
+    let saved = save_section(&app, candidate.id, &no, section, &fields, revision).await?;
+    Ok(Json(dto(&app, &saved.record)))
+}

@@ -1,0 +1,180 @@
+//! 填写/修改报考信息: saving one section.
+//!
+//! The printed data's digest decides the form revision: a save that changes what the
+//! application form shows moves it on (the printed form is then out of date); saving the
+//! same values again writes nothing at all. Saves are compare-and-set on the
+//! registration's revision, so the second of two tabs gets a conflict, never a silent
+//! overwrite.
+
+use examreg_domain::account::{Actor, CandidateId};
+use examreg_domain::clock::CHINA_STANDARD_TIME;
+use examreg_domain::identity::IdNumber;
+use examreg_domain::registration::{
+    BasicSection, EducationSection, ExamSection, FieldErrors, Section, SectionContext, WorkSection,
+};
+use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
+use examreg_store::registrations::{self, RegistrationRecord};
+use examreg_store::{StoreError, candidates};
+use serde_json::json;
+
+use super::{AccessError, owned};
+use crate::secrets::sha256_hex;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("not found")]
+    NotFound,
+    /// Registration is closed for changes (window or status); the message says why.
+    #[error("closed: {0}")]
+    Closed(String),
+    /// Someone (another tab) saved first.
+    #[error("revision conflict")]
+    Conflict { current_revision: i32 },
+    #[error("invalid fields")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AccessError> for SaveError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotFound => SaveError::NotFound,
+            AccessError::Store(e) => SaveError::Store(e),
+        }
+    }
+}
+
+/// What a save did.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub record: RegistrationRecord,
+    /// Whether anything changed.
+    pub changed: bool,
+}
+
+pub async fn save_section(
+    app: &AppState,
+    candidate: CandidateId,
+    no: &str,
+    section: Section,
+    input: &serde_json::Map<String, serde_json::Value>,
+    expected_revision: Option<i32>,
+) -> Result<Saved, SaveError> {
+    let (record, exam) = owned(app, candidate, no).await?;
+    let now = app.clock.now();
+    if !record.status.editable() {
+        return Err(SaveError::Closed(format!(
+            "报名状态为“{}”，不能修改",
+            record.status.label()
+        )));
+    }
+    let window = exam.calendar.registration;
+    if !window.contains(now) {
+        return Err(SaveError::Closed(format!(
+            "网上报名时间为 {} 至 {}，现在不能修改报名信息",
+            crate::format::date_time(window.opens),
+            crate::format::date_time(window.closes)
+        )));
+    }
+    if let Some(expected) = expected_revision
+        && expected != record.revision
+    {
+        return Err(SaveError::Conflict {
+            current_revision: record.revision,
+        });
+    }
+    let account = candidates::get(app.store.conn(), candidate)
+        .await?
+        .ok_or(SaveError::NotFound)?;
+    let today = now.to_offset(CHINA_STANDARD_TIME).date();
+    let id_number = IdNumber::parse(account.id_type, &account.id_number, today)
+        .map_err(|e| SaveError::Store(StoreError::Corrupt(format!("stored id number: {e}"))))?;
+    let ctx = SectionContext {
+        exam: &exam,
+        today,
+        account_name: &account.name,
+        account_id_number: &id_number,
+        birth_date: record.sections.basic.as_ref().map(|b| b.birth_date),
+    };
+    let mut sections = record.sections.clone();
+    match section {
+        Section::Basic => {
+            sections.basic = Some(BasicSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+        }
+        Section::Exam => {
+            sections.exam = Some(ExamSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+        }
+        Section::Education => {
+            sections.education =
+                Some(EducationSection::parse(input, &ctx).map_err(SaveError::Invalid)?);
+        }
+        Section::Work => {
+            sections.work = Some(WorkSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+        }
+    }
+    if sections == record.sections {
+        return Ok(Saved {
+            record,
+            changed: false,
+        });
+    }
+    let digest = sha256_hex(&sections.printed_text());
+    let form_revision = if digest == record.form_digest {
+        record.form_revision
+    } else {
+        record.form_revision + 1
+    };
+
+    let txn = app.store.write().await?;
+    let won = registrations::save_sections(
+        &*txn,
+        &record,
+        record.revision,
+        &sections,
+        form_revision,
+        &digest,
+        now,
+    )
+    .await?;
+    if !won {
+        drop(txn);
+        let current = registrations::find_by_no(app.store.conn(), &record.no)
+            .await?
+            .map_or(record.revision, |r| r.revision);
+        return Err(SaveError::Conflict {
+            current_revision: current,
+        });
+    }
+    audit::record(
+        &*txn,
+        AuditEntry {
+            at: now,
+            actor: &Actor::Candidate(candidate),
+            action: AuditAction::REGISTRATION_SECTION_SAVED,
+            subject: Some(("registration", record.id.to_string())),
+            outcome: Outcome::Success,
+            ip: None,
+            details: json!({
+                "section": section.key(),
+                "revision": record.revision + 1,
+                "form_revision": form_revision,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let saved = RegistrationRecord {
+        revision: record.revision + 1,
+        form_revision,
+        form_digest: digest,
+        sections,
+        updated_at: now,
+        ..record
+    };
+    Ok(Saved {
+        record: saved,
+        changed: true,
+    })
+}

@@ -1,0 +1,235 @@
+//! Registrations. Every change is a compare-and-set on `revision`: a writer that read an
+//! older revision changes nothing and learns it lost.
+
+use examreg_domain::account::CandidateId;
+use examreg_domain::registration::{RegistrationNo, Sections, Status};
+use examreg_domain::vocab::Vocabulary;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entities::registration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRecord {
+    pub id: Uuid,
+    pub no: RegistrationNo,
+    pub exam_id: String,
+    pub candidate_id: CandidateId,
+    pub status: Status,
+    /// Bumped by every change.
+    pub revision: i32,
+    /// Bumped by every change of the data printed on the application form.
+    pub form_revision: i32,
+    pub form_digest: String,
+    pub sections: Sections,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("registration {what}: {err}"))
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    value: Option<serde_json::Value>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    value
+        .map(|v| serde_json::from_value(v).map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+fn from_row(row: registration::Model) -> Result<RegistrationRecord, StoreError> {
+    Ok(RegistrationRecord {
+        id: row.id,
+        no: RegistrationNo::parse(&row.registration_no).map_err(|e| corrupt("number", e))?,
+        exam_id: row.exam_id,
+        candidate_id: CandidateId(row.candidate_id),
+        status: Status::from_key(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
+        revision: row.revision,
+        form_revision: row.form_revision,
+        form_digest: row.form_digest,
+        sections: Sections {
+            basic: section(row.basic, "basic")?,
+            exam: section(row.exam, "exam")?,
+            education: section(row.education, "education")?,
+            work: section(row.work, "work")?,
+        },
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Why a new registration was not created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotCreated {
+    /// The candidate already has one for this exam.
+    AlreadyRegistered,
+    /// The number was taken (pick another and try again).
+    NumberTaken,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    no: &RegistrationNo,
+    exam_id: &str,
+    candidate: CandidateId,
+    now: OffsetDateTime,
+) -> Result<Result<Uuid, NotCreated>, StoreError> {
+    if find_for_candidate(db, candidate, exam_id).await?.is_some() {
+        return Ok(Err(NotCreated::AlreadyRegistered));
+    }
+    if find_by_no(db, no).await?.is_some() {
+        return Ok(Err(NotCreated::NumberTaken));
+    }
+    let id = Uuid::new_v4();
+    let row = registration::ActiveModel {
+        id: Set(id),
+        registration_no: Set(no.as_str().to_owned()),
+        exam_id: Set(exam_id.to_owned()),
+        candidate_id: Set(candidate.0),
+        status: Set(Status::Draft.key().to_owned()),
+        revision: Set(1),
+        form_revision: Set(0),
+        form_digest: Set(String::new()),
+        basic: Set(None),
+        exam: Set(None),
+        education: Set(None),
+        work: Set(None),
+        point_code: Set(None),
+        level: Set(None),
+        specialty_code: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match registration::Entity::insert(row)
+        .exec_without_returning(db)
+        .await
+    {
+        Ok(_) => Ok(Ok(id)),
+        Err(err) => match StoreError::from(err) {
+            StoreError::Conflict(detail) if detail.contains("registration_no") => {
+                Ok(Err(NotCreated::NumberTaken))
+            }
+            StoreError::Conflict(_) => Ok(Err(NotCreated::AlreadyRegistered)),
+            other => Err(other),
+        },
+    }
+}
+
+pub async fn find_by_no(
+    db: &impl ConnectionTrait,
+    no: &RegistrationNo,
+) -> Result<Option<RegistrationRecord>, StoreError> {
+    registration::Entity::find()
+        .filter(registration::Column::RegistrationNo.eq(no.as_str()))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn find_for_candidate(
+    db: &impl ConnectionTrait,
+    candidate: CandidateId,
+    exam_id: &str,
+) -> Result<Option<RegistrationRecord>, StoreError> {
+    registration::Entity::find()
+        .filter(registration::Column::CandidateId.eq(candidate.0))
+        .filter(registration::Column::ExamId.eq(exam_id))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn list_for_candidate(
+    db: &impl ConnectionTrait,
+    candidate: CandidateId,
+) -> Result<Vec<RegistrationRecord>, StoreError> {
+    registration::Entity::find()
+        .filter(registration::Column::CandidateId.eq(candidate.0))
+        .order_by_desc(registration::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Writes the sections, moving `revision` on by one; `false` when the registration is no
+/// longer at `expected_revision` (someone else saved first) and nothing was written.
+pub async fn save_sections(
+    db: &impl ConnectionTrait,
+    record: &RegistrationRecord,
+    expected_revision: i32,
+    sections: &Sections,
+    form_revision: i32,
+    form_digest: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let json =
+        |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| corrupt("section", e));
+    let basic = sections
+        .basic
+        .as_ref()
+        .map(serde_json::to_value)
+        .map(json)
+        .transpose()?;
+    let exam = sections
+        .exam
+        .as_ref()
+        .map(serde_json::to_value)
+        .map(json)
+        .transpose()?;
+    let education = sections
+        .education
+        .as_ref()
+        .map(serde_json::to_value)
+        .map(json)
+        .transpose()?;
+    let work = sections
+        .work
+        .as_ref()
+        .map(serde_json::to_value)
+        .map(json)
+        .transpose()?;
+    let result = registration::Entity::update_many()
+        .col_expr(registration::Column::Basic, Expr::value(basic))
+        .col_expr(registration::Column::Exam, Expr::value(exam))
+        .col_expr(registration::Column::Education, Expr::value(education))
+        .col_expr(registration::Column::Work, Expr::value(work))
+        .col_expr(
+            registration::Column::PointCode,
+            Expr::value(sections.exam.as_ref().map(|e| e.point.clone())),
+        )
+        .col_expr(
+            registration::Column::Level,
+            Expr::value(sections.exam.as_ref().map(|e| e.level.key().to_owned())),
+        )
+        .col_expr(
+            registration::Column::SpecialtyCode,
+            Expr::value(sections.exam.as_ref().map(|e| e.specialty_code.clone())),
+        )
+        .col_expr(
+            registration::Column::FormRevision,
+            Expr::value(form_revision),
+        )
+        .col_expr(
+            registration::Column::FormDigest,
+            Expr::value(form_digest.to_owned()),
+        )
+        .col_expr(
+            registration::Column::Revision,
+            Expr::value(expected_revision + 1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(record.id))
+        .filter(registration::Column::Revision.eq(expected_revision))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
