@@ -63,6 +63,17 @@ pub fn router(state: AppState) -> Router {
             get(accounts::reset_request_form).post(accounts::reset_request),
         )
         .route(urls::RESET_CONFIRM, post(accounts::reset_confirm))
+        .route(urls::REGISTRATIONS, post(candidate::registration::start))
+        .route(urls::REGISTRATION, get(candidate::registration::task_list))
+        .route(
+            urls::REGISTRATION_CHECK,
+            get(candidate::registration::check),
+        )
+        .route(
+            urls::REGISTRATION_SECTION,
+            get(candidate::registration::section_form)
+                .post(candidate::registration::section_submit),
+        )
         .route(urls::STAFF, get(staff::home))
         .route(urls::STAFF_SIGN_IN, post(staff::login))
         .route(urls::STAFF_SIGN_OUT, post(staff::logout))

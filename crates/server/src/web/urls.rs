@@ -33,3 +33,20 @@ pub const API_ME: &str = "/api/v1/me";
 pub const API_CAPTCHA: &str = "/api/v1/captcha";
 pub const API_STAFF_SESSION: &str = "/api/v1/staff/session";
 pub const API_STAFF_ME: &str = "/api/v1/staff/me";
+
+pub const REGISTRATIONS: &str = "/registrations";
+pub const REGISTRATION: &str = "/registrations/{no}";
+pub const REGISTRATION_SECTION: &str = "/registrations/{no}/sections/{section}";
+pub const REGISTRATION_CHECK: &str = "/registrations/{no}/check";
+
+pub fn registration(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}")
+}
+
+pub fn registration_section(no: &str, section: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/sections/{section}")
+}
+
+pub fn registration_check(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/check")
+}

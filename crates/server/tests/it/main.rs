@@ -15,5 +15,6 @@ mod html;
 mod migrations;
 mod notifications;
 mod pages;
+mod registration_pages;
 mod registrations;
 mod security;

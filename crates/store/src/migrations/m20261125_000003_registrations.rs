@@ -8,7 +8,10 @@ use sea_orm_migration::schema::*;
 pub(crate) struct Migration;
 
 #[derive(DeriveIden)]
-#[expect(clippy::enum_variant_names, reason = "the column is registration_no, as in the contract")]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the column is registration_no, as in the contract"
+)]
 enum Registration {
     Table,
     Id,

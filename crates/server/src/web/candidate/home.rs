@@ -7,7 +7,7 @@ use examreg_domain::exam::ExamDefinition;
 use examreg_domain::journey::Step;
 use time::OffsetDateTime;
 
-use examreg_store::candidates;
+use examreg_store::{candidates, registrations};
 
 use crate::format;
 use crate::state::AppState;
@@ -20,6 +20,7 @@ use crate::web::page::Chrome;
 #[template(path = "candidate/home.html")]
 struct HomePage {
     chrome: Chrome,
+    signed_in: bool,
     exams: Vec<ExamCard>,
     steps: Vec<StepItem>,
 }
@@ -32,6 +33,9 @@ struct StepItem {
 
 struct ExamCard {
     id: String,
+    open: bool,
+    /// The signed-in candidate's registration for this exam, if any.
+    registration: Option<String>,
     title: String,
     area: String,
     demo: bool,
@@ -65,12 +69,14 @@ fn kb(bytes: u64) -> u64 {
     bytes / 1024
 }
 
-fn card(exam: &ExamDefinition, now: OffsetDateTime) -> ExamCard {
+fn card(exam: &ExamDefinition, now: OffsetDateTime, registration: Option<String>) -> ExamCard {
     let c = &exam.calendar;
     let m = &exam.uploads.materials;
     let p = &exam.uploads.photo;
     ExamCard {
         id: exam.id.to_string(),
+        open: exam.calendar.registration.contains(now),
+        registration,
         title: exam.title.clone(),
         area: exam.area.name.clone(),
         demo: exam.demo,
@@ -122,12 +128,16 @@ pub async fn home(
     MaybeCandidate(candidate): MaybeCandidate,
 ) -> Result<Html<String>, AppError> {
     let now = app.clock.now();
-    let user = match candidate {
-        Some(c) => candidates::get(app.store.conn(), c.id)
-            .await?
-            .map(|a| a.name),
-        None => None,
+    let (user, mine) = match &candidate {
+        Some(c) => (
+            candidates::get(app.store.conn(), c.id)
+                .await?
+                .map(|a| a.name),
+            registrations::list_for_candidate(app.store.conn(), c.id).await?,
+        ),
+        None => (None, Vec::new()),
     };
+    let signed_in = candidate.is_some();
     let mut exams: Vec<_> = app.exams.iter().collect();
     exams.sort_by_key(|e| (status(e, now).0, !e.demo, std::cmp::Reverse(e.year)));
     let page = HomePage {
@@ -136,7 +146,17 @@ pub async fn home(
             user,
             staff: false,
         },
-        exams: exams.into_iter().map(|e| card(e, now)).collect(),
+        signed_in,
+        exams: exams
+            .into_iter()
+            .map(|e| {
+                let no = mine
+                    .iter()
+                    .find(|r| r.exam_id == e.id.as_str())
+                    .map(|r| r.no.to_string());
+                card(e, now, no)
+            })
+            .collect(),
         steps: Step::ALL
             .iter()
             .enumerate()

@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod home;
+pub mod registration;
+pub mod registration_form;

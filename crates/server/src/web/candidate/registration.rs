@@ -1,0 +1,368 @@
+//! The registration pages: start, task list, one page per section, check your answers.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use examreg_domain::exam::ExamDefinition;
+use examreg_domain::registration::{FieldErrors, Section, TaskStatus, Verdict};
+use examreg_store::candidates::{self, CandidateAccount};
+use examreg_store::registrations::RegistrationRecord;
+use serde::Deserialize;
+
+use super::registration_form::{self, FieldKind, FieldView};
+use crate::services::registrations::save_section::{SaveError, save_section};
+use crate::services::registrations::start_registration::{StartError, start_registration};
+use crate::services::registrations::{owned, view};
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::{CurrentCandidate, Form};
+use crate::web::middleware::csrf::CsrfToken;
+use crate::web::page::{Chrome, FormErrors};
+use crate::web::urls;
+
+fn html(template: &impl Template, status: StatusCode) -> Result<Response, AppError> {
+    Ok((
+        status,
+        Html(template.render().map_err(anyhow::Error::from)?),
+    )
+        .into_response())
+}
+
+/// One node of the progress bar.
+#[derive(Debug)]
+pub struct StepView {
+    pub number: usize,
+    pub label: &'static str,
+    pub reached: bool,
+}
+
+fn steps(record: &RegistrationRecord) -> Vec<StepView> {
+    view::steps(record)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| StepView {
+            number: i + 1,
+            label: s.step.label(),
+            reached: s.reached,
+        })
+        .collect()
+}
+
+async fn account(
+    app: &AppState,
+    candidate: &CurrentCandidate,
+) -> Result<CandidateAccount, AppError> {
+    candidates::get(app.store.conn(), candidate.id)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+fn chrome(csrf: &CsrfToken, account: &CandidateAccount) -> Chrome {
+    Chrome {
+        csrf: csrf.0.clone(),
+        user: Some(account.name.clone()),
+        staff: false,
+    }
+}
+
+// ----- start -----
+
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    exam: String,
+}
+
+pub async fn start(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Form(form): Form<StartForm>,
+) -> Result<Response, AppError> {
+    match start_registration(&app, candidate.id, &form.exam).await {
+        Ok(no) => Ok(Redirect::to(&urls::registration(no.as_str())).into_response()),
+        Err(StartError::AlreadyRegistered(no)) => {
+            Ok(Redirect::to(&urls::registration(no.as_str())).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ----- task list -----
+
+struct TaskView {
+    label: &'static str,
+    status: &'static str,
+    done: bool,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "candidate/registration.html")]
+struct TaskListPage {
+    chrome: Chrome,
+    no: String,
+    exam_title: String,
+    steps: Vec<StepView>,
+    tasks: Vec<TaskView>,
+    complete: bool,
+    check_href: String,
+    form_revision: i32,
+    verdict: &'static str,
+    verdict_class: &'static str,
+    reasons: Vec<String>,
+}
+
+pub async fn task_list(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Response, AppError> {
+    let (record, exam) = owned(&app, candidate.id, &no).await?;
+    let account = account(&app, &candidate).await?;
+    let eligibility = view::eligibility(&exam, &record);
+    let page = TaskListPage {
+        chrome: chrome(&csrf, &account),
+        no: record.no.to_string(),
+        exam_title: exam.title.clone(),
+        steps: steps(&record),
+        tasks: Section::ALL
+            .iter()
+            .map(|s| {
+                let status = record.sections.status(*s);
+                TaskView {
+                    label: s.label(),
+                    status: status.label(),
+                    done: status == TaskStatus::Completed,
+                    href: urls::registration_section(record.no.as_str(), s.key()),
+                }
+            })
+            .collect(),
+        complete: record.sections.complete(),
+        check_href: urls::registration_check(record.no.as_str()),
+        form_revision: record.form_revision,
+        verdict: eligibility.verdict.label(),
+        verdict_class: match eligibility.verdict {
+            Verdict::Eligible => "ok",
+            Verdict::NotEligible => "bad",
+            Verdict::NeedsReview => "review",
+        },
+        reasons: eligibility.reasons,
+    };
+    html(&page, StatusCode::OK)
+}
+
+// ----- one section -----
+
+#[derive(Template)]
+#[template(path = "candidate/section.html")]
+struct SectionPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    no: String,
+    title: &'static str,
+    action: String,
+    back: String,
+    revision: i32,
+    fields: Vec<FieldView>,
+}
+
+fn parse_section(name: &str) -> Result<Section, AppError> {
+    Section::from_key(name).ok_or(AppError::NotFound)
+}
+
+fn identity(account: &CandidateAccount) -> (&str, examreg_domain::vocab::IdType, &str) {
+    (&account.name, account.id_type, &account.id_number)
+}
+
+#[expect(clippy::too_many_arguments, reason = "a page is made of these parts")]
+fn section_page(
+    csrf: &CsrfToken,
+    account: &CandidateAccount,
+    exam: &ExamDefinition,
+    record: &RegistrationRecord,
+    section: Section,
+    values: &serde_json::Map<String, serde_json::Value>,
+    errors: &FieldErrors,
+    revision: i32,
+) -> SectionPage {
+    let fields = registration_form::fields(section, exam, values, identity(account), errors);
+    let order: Vec<&str> = section.fields().to_vec();
+    let summary = errors
+        .iter()
+        .map(|(k, v)| (k.clone(), vec![v.clone()]))
+        .collect();
+    SectionPage {
+        chrome: chrome(csrf, account),
+        errors: FormErrors::from_fields(&summary, &order),
+        no: record.no.to_string(),
+        title: section.label(),
+        action: urls::registration_section(record.no.as_str(), section.key()),
+        back: urls::registration(record.no.as_str()),
+        revision,
+        fields,
+    }
+}
+
+pub async fn section_form(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    candidate: CurrentCandidate,
+    Path((no, section)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let section = parse_section(&section)?;
+    let (record, exam) = owned(&app, candidate.id, &no).await?;
+    let account = account(&app, &candidate).await?;
+    let values = registration_form::saved_values(section, &record.sections);
+    let page = section_page(
+        &csrf,
+        &account,
+        &exam,
+        &record,
+        section,
+        &values,
+        &FieldErrors::new(),
+        record.revision,
+    );
+    html(&page, StatusCode::OK)
+}
+
+/// The form as the JSON map the domain reads: repeated `subjects` become a list.
+fn form_to_map(
+    pairs: Vec<(String, String)>,
+) -> (serde_json::Map<String, serde_json::Value>, Option<i32>) {
+    let mut map = serde_json::Map::new();
+    let mut subjects = Vec::new();
+    let mut revision = None;
+    for (key, value) in pairs {
+        match key.as_str() {
+            "csrf_token" => {}
+            "revision" => revision = value.parse().ok(),
+            "subjects" => subjects.push(serde_json::Value::String(value)),
+            _ => {
+                map.insert(key, serde_json::Value::String(value));
+            }
+        }
+    }
+    if map.contains_key("level") || !subjects.is_empty() {
+        map.insert("subjects".into(), serde_json::Value::Array(subjects));
+    }
+    (map, revision)
+}
+
+pub async fn section_submit(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    candidate: CurrentCandidate,
+    Path((no, section)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let section = parse_section(&section)?;
+    let (mut input, revision) = form_to_map(pairs);
+    if section != Section::Exam {
+        input.remove("subjects");
+    }
+    // Identity fields are shown, not sent; drop them if a browser sends them anyway.
+    for locked in ["name", "id_type", "id_number"] {
+        input.remove(locked);
+    }
+    match save_section(&app, candidate.id, &no, section, &input, revision).await {
+        Ok(saved) => {
+            let next = saved
+                .record
+                .sections
+                .missing()
+                .into_iter()
+                .find(|s| *s > section)
+                .map(|s| urls::registration_section(saved.record.no.as_str(), s.key()));
+            let to = match next {
+                Some(next) => next,
+                None if saved.record.sections.complete() => {
+                    urls::registration_check(saved.record.no.as_str())
+                }
+                None => urls::registration(saved.record.no.as_str()),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(SaveError::Invalid(errors)) => {
+            let (record, exam) = owned(&app, candidate.id, &no).await?;
+            let account = account(&app, &candidate).await?;
+            let page = section_page(
+                &csrf,
+                &account,
+                &exam,
+                &record,
+                section,
+                &input,
+                &errors,
+                revision.unwrap_or(record.revision),
+            );
+            html(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ----- check your answers -----
+
+struct AnswerRow {
+    label: &'static str,
+    value: String,
+}
+
+struct AnswerGroup {
+    title: &'static str,
+    change: String,
+    rows: Vec<AnswerRow>,
+    missing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "candidate/check.html")]
+struct CheckPage {
+    chrome: Chrome,
+    no: String,
+    steps: Vec<StepView>,
+    groups: Vec<AnswerGroup>,
+    back: String,
+    form_revision: i32,
+}
+
+pub async fn check(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Response, AppError> {
+    let (record, exam) = owned(&app, candidate.id, &no).await?;
+    let account = account(&app, &candidate).await?;
+    let groups = Section::ALL
+        .iter()
+        .map(|section| {
+            let values = registration_form::saved_values(*section, &record.sections);
+            AnswerGroup {
+                title: section.label(),
+                change: urls::registration_section(record.no.as_str(), section.key()),
+                missing: values.is_empty(),
+                rows: section
+                    .fields()
+                    .iter()
+                    .map(|id| AnswerRow {
+                        label: registration_form::label(id).0,
+                        value: registration_form::display(id, values.get(*id), &exam),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let page = CheckPage {
+        chrome: chrome(&csrf, &account),
+        no: record.no.to_string(),
+        steps: steps(&record),
+        groups,
+        back: urls::registration(record.no.as_str()),
+        form_revision: record.form_revision,
+    };
+    html(&page, StatusCode::OK)
+}
