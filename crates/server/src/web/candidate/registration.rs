@@ -159,6 +159,7 @@ pub async fn task_list(
 #[template(path = "candidate/section.html")]
 struct SectionPage {
     chrome: Chrome,
+    steps: Vec<StepView>,
     errors: FormErrors,
     no: String,
     title: &'static str,
@@ -195,6 +196,7 @@ fn section_page(
         .collect();
     SectionPage {
         chrome: chrome(csrf, account),
+        steps: steps(record),
         errors: FormErrors::from_fields(&summary, &order),
         no: record.no.to_string(),
         title: section.label(),
