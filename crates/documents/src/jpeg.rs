@@ -50,8 +50,12 @@ pub enum Format {
 impl Format {
     fn sniff(bytes: &[u8]) -> Format {
         let starts = |magic: &[u8]| bytes.starts_with(magic);
-        let text_start: Vec<u8> =
-            bytes.iter().skip_while(|b| b.is_ascii_whitespace()).take(15).map(u8::to_ascii_lowercase).collect();
+        let text_start: Vec<u8> = bytes
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take(15)
+            .map(u8::to_ascii_lowercase)
+            .collect();
         if starts(b"\x89PNG\r\n\x1a\n") {
             Format::Png
         } else if starts(b"GIF87a") || starts(b"GIF89a") {
@@ -68,7 +72,10 @@ impl Format {
             Format::Pdf
         } else if starts(b"PK\x03\x04") {
             Format::Zip
-        } else if text_start.starts_with(b"<!doctype") || text_start.starts_with(b"<html") || text_start.starts_with(b"<") {
+        } else if text_start.starts_with(b"<!doctype")
+            || text_start.starts_with(b"<html")
+            || text_start.starts_with(b"<")
+        {
             Format::Html
         } else {
             Format::Unknown
@@ -94,8 +101,14 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JpegError {
     Empty,
-    TooSmall { bytes: u64, min: u64 },
-    TooLarge { bytes: u64, max: u64 },
+    TooSmall {
+        bytes: u64,
+        min: u64,
+    },
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
     NotJpeg(Format),
     /// The file ends before the image does.
     Truncated,
@@ -103,11 +116,25 @@ pub enum JpegError {
     Corrupt,
     /// Arithmetic-coded, lossless or hierarchical JPEG: rare, and not accepted.
     UnsupportedKind,
-    TooManyScans { max: u32 },
+    TooManyScans {
+        max: u32,
+    },
     /// Something is appended after the end of the image (a ZIP, a script …).
-    TrailingData { bytes: u64 },
-    PixelsTooFew { width: u32, height: u32, min_width: u32, min_height: u32 },
-    PixelsTooMany { width: u32, height: u32, max_width: u32, max_height: u32 },
+    TrailingData {
+        bytes: u64,
+    },
+    PixelsTooFew {
+        width: u32,
+        height: u32,
+        min_width: u32,
+        min_height: u32,
+    },
+    PixelsTooMany {
+        width: u32,
+        height: u32,
+        max_width: u32,
+        max_height: u32,
+    },
 }
 
 fn kb(bytes: u64) -> String {
@@ -132,25 +159,48 @@ impl fmt::Display for JpegError {
                 max / 1024
             ),
             JpegError::NotJpeg(format) => {
-                write!(f, "文件为{}，不是 JPG 格式。请用图片工具另存为 JPG 格式后上传", format.name())
+                write!(
+                    f,
+                    "文件为{}，不是 JPG 格式。请用图片工具另存为 JPG 格式后上传",
+                    format.name()
+                )
             }
-            JpegError::Truncated => write!(f, "文件不完整（可能上传中断或文件已损坏），请重新保存后上传"),
+            JpegError::Truncated => write!(
+                f,
+                "文件不完整（可能上传中断或文件已损坏），请重新保存后上传"
+            ),
             JpegError::Corrupt => write!(f, "文件已损坏，无法作为 JPG 图片读取，请重新保存后上传"),
             JpegError::UnsupportedKind => {
-                write!(f, "这种特殊编码的 JPG 无法使用，请用图片工具重新另存为普通 JPG 后上传")
+                write!(
+                    f,
+                    "这种特殊编码的 JPG 无法使用，请用图片工具重新另存为普通 JPG 后上传"
+                )
             }
             JpegError::TooManyScans { max } => {
-                write!(f, "图片的渐进式扫描超过 {max} 次，请重新另存为普通 JPG 后上传")
+                write!(
+                    f,
+                    "图片的渐进式扫描超过 {max} 次，请重新另存为普通 JPG 后上传"
+                )
             }
             JpegError::TrailingData { bytes } => write!(
                 f,
                 "图片结尾后附带了 {bytes} 字节的其他数据，请用图片工具重新另存为 JPG 后上传"
             ),
-            JpegError::PixelsTooFew { width, height, min_width, min_height } => write!(
+            JpegError::PixelsTooFew {
+                width,
+                height,
+                min_width,
+                min_height,
+            } => write!(
                 f,
                 "图片为 {width}×{height} 像素，至少需要 {min_width}×{min_height} 像素，请用更高的分辨率扫描或拍照"
             ),
-            JpegError::PixelsTooMany { width, height, max_width, max_height } => write!(
+            JpegError::PixelsTooMany {
+                width,
+                height,
+                max_width,
+                max_height,
+            } => write!(
                 f,
                 "图片为 {width}×{height} 像素，超过 {max_width}×{max_height} 像素的上限，请缩小后上传"
             ),
@@ -176,21 +226,27 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), Jpeg
         while i < len && bytes[i] == 0xFF {
             i += 1;
         }
-        let Some(&marker) = bytes.get(i) else { return Err(JpegError::Truncated) };
+        let Some(&marker) = bytes.get(i) else {
+            return Err(JpegError::Truncated);
+        };
         i += 1;
         match marker {
             0xD8 | 0x00 => return Err(JpegError::Corrupt),
             0xD9 => {
                 let rest = &bytes[i..];
                 if rest.iter().any(|b| *b != 0) {
-                    return Err(JpegError::TrailingData { bytes: rest.len() as u64 });
+                    return Err(JpegError::TrailingData {
+                        bytes: rest.len() as u64,
+                    });
                 }
                 break;
             }
             0x01 | 0xD0..=0xD7 => continue,
             _ => {}
         }
-        let (Some(&hi), Some(&lo)) = (bytes.get(i), bytes.get(i + 1)) else { return Err(JpegError::Truncated) };
+        let (Some(&hi), Some(&lo)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return Err(JpegError::Truncated);
+        };
         let segment = usize::from(u16::from_be_bytes([hi, lo]));
         if segment < 2 {
             return Err(JpegError::Corrupt);
@@ -211,7 +267,9 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), Jpeg
                 }
                 frame = Some((width, height, marker == 0xC2));
             }
-            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return Err(JpegError::UnsupportedKind),
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                return Err(JpegError::UnsupportedKind);
+            }
             0xDA => {
                 if frame.is_none() {
                     return Err(JpegError::Corrupt);
@@ -237,7 +295,9 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), Jpeg
         }
         i = end;
     }
-    let Some((width, height, progressive)) = frame else { return Err(JpegError::Corrupt) };
+    let Some((width, height, progressive)) = frame else {
+        return Err(JpegError::Corrupt);
+    };
     if scans == 0 {
         return Err(JpegError::Corrupt);
     }
@@ -255,10 +315,16 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
         return Err(JpegError::NotJpeg(Format::sniff(bytes)));
     }
     if size > rules.max_bytes {
-        return Err(JpegError::TooLarge { bytes: size, max: rules.max_bytes });
+        return Err(JpegError::TooLarge {
+            bytes: size,
+            max: rules.max_bytes,
+        });
     }
     if size < rules.min_bytes {
-        return Err(JpegError::TooSmall { bytes: size, min: rules.min_bytes });
+        return Err(JpegError::TooSmall {
+            bytes: size,
+            min: rules.min_bytes,
+        });
     }
     let (width, height, progressive, scans) = structure(bytes, rules.max_scans)?;
     if width > rules.max_width || height > rules.max_height {
@@ -287,7 +353,13 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
     if pixels.len() < expected {
         return Err(JpegError::Truncated);
     }
-    Ok(JpegInfo { width, height, progressive, scans, bytes: size })
+    Ok(JpegInfo {
+        width,
+        height,
+        progressive,
+        scans,
+        bytes: size,
+    })
 }
 
 #[cfg(test)]

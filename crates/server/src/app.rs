@@ -69,5 +69,8 @@ pub async fn build_state(
         clock,
         passwords,
         metrics: telemetry::metrics_handle(),
+        heavy_work: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, usize::from),
+        )),
     })
 }

@@ -36,9 +36,12 @@ pub struct Config {
     /// The whole request, body included, must finish within this many seconds.
     #[serde(default = "defaults::request_timeout_secs")]
     pub request_timeout_secs: u64,
-    /// Largest request body accepted on ordinary routes (uploads have their own limits).
+    /// Largest request body accepted on ordinary routes (forms, JSON).
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
+    /// Largest request body on upload routes; each exam's own limits are checked too.
+    #[serde(default = "defaults::max_upload_body_bytes")]
+    pub max_upload_body_bytes: usize,
     /// Set when examreg is served over HTTPS (directly or behind a proxy): adds HSTS.
     #[serde(default)]
     pub https: bool,
@@ -152,6 +155,9 @@ mod defaults {
     }
     pub(super) fn max_body_bytes() -> usize {
         256 * 1024
+    }
+    pub(super) fn max_upload_body_bytes() -> usize {
+        2 * 1024 * 1024
     }
     pub(super) fn hash_queue() -> usize {
         32

@@ -19,4 +19,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub metrics: PrometheusHandle,
+    /// Bounds CPU-heavy work off the runtime (JPEG decoding, later PDF): one per core.
+    pub heavy_work: Arc<tokio::sync::Semaphore>,
 }

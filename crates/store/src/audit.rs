@@ -25,6 +25,9 @@ impl AuditAction {
     pub const PASSWORD_RESET: AuditAction = AuditAction("account.password_reset");
     pub const REGISTRATION_STARTED: AuditAction = AuditAction("registration.started");
     pub const REGISTRATION_SECTION_SAVED: AuditAction = AuditAction("registration.section_saved");
+    pub const FILE_UPLOADED: AuditAction = AuditAction("registration.file_uploaded");
+    pub const FILE_DELETED: AuditAction = AuditAction("registration.file_deleted");
+    pub const MATERIALS_COMPLETED: AuditAction = AuditAction("registration.materials_completed");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,8 @@ const READY_MARKER: &str = "health/ready";
 pub struct FileStore {
     inner: Arc<dyn ObjectStore>,
     description: String,
+    /// The directory of a local store: written files are fsynced there.
+    local_root: Option<PathBuf>,
 }
 
 impl FileStore {
@@ -45,6 +47,7 @@ impl FileStore {
         let store = FileStore {
             inner: Arc::new(local),
             description: url.to_owned(),
+            local_root: Some(dir),
         };
         store
             .inner
@@ -64,6 +67,62 @@ impl FileStore {
     pub async fn check(&self) -> Result<(), StoreError> {
         self.inner.head(&Path::from(READY_MARKER)).await?;
         Ok(())
+    }
+
+    /// Stores `bytes` under `key` and returns only once they survive a power cut: on the
+    /// local store the file and its directory are fsynced (object_store renames a temporary
+    /// file into place but does not sync); on S3 a successful PUT is durable.
+    pub async fn put_durable(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        self.inner
+            .put(&Path::from(key), PutPayload::from(bytes))
+            .await?;
+        if let Some(root) = &self.local_root {
+            let file = root.join(key);
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                std::fs::File::open(&file)?.sync_all()?;
+                if let Some(dir) = file.parent() {
+                    std::fs::File::open(dir)?.sync_all()?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| {
+                StoreError::Files(object_store::Error::Generic {
+                    store: "local",
+                    source: Box::new(e),
+                })
+            })?
+            .map_err(|e| {
+                StoreError::Files(object_store::Error::Generic {
+                    store: "local",
+                    source: Box::new(e),
+                })
+            })?;
+        }
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
+        Ok(self.inner.get(&Path::from(key)).await?.bytes().await?)
+    }
+
+    /// Removes `key`; a key that is already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Every key under `prefix`.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        use futures::TryStreamExt;
+        let prefix = Path::from(prefix);
+        let objects: Vec<_> = self.inner.list(Some(&prefix)).try_collect().await?;
+        Ok(objects
+            .into_iter()
+            .map(|o| o.location.to_string())
+            .collect())
     }
 }
 

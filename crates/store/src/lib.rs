@@ -15,6 +15,7 @@ pub mod password_resets;
 pub mod registrations;
 pub mod sessions;
 pub mod staff;
+pub mod uploads;
 
 pub use db::{Backend, Store, WriteTxn, redact_url};
 pub use error::StoreError;

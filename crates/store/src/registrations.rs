@@ -4,7 +4,7 @@
 use examreg_domain::account::CandidateId;
 use examreg_domain::registration::{RegistrationNo, Sections, Status};
 use examreg_domain::vocab::Vocabulary;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -27,6 +27,10 @@ pub struct RegistrationRecord {
     pub sections: Sections,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// 上传照片: the candidate looked at the photo and confirmed it.
+    pub photo_confirmed_at: Option<OffsetDateTime>,
+    /// 上传全部证明材料: the set of materials was declared complete.
+    pub materials_completed_at: Option<OffsetDateTime>,
 }
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
@@ -60,6 +64,8 @@ fn from_row(row: registration::Model) -> Result<RegistrationRecord, StoreError> 
         },
         created_at: row.created_at,
         updated_at: row.updated_at,
+        photo_confirmed_at: row.photo_confirmed_at,
+        materials_completed_at: row.materials_completed_at,
     })
 }
 
@@ -104,6 +110,8 @@ pub async fn create(
         specialty_code: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        photo_confirmed_at: Set(None),
+        materials_completed_at: Set(None),
     };
     match registration::Entity::insert(row)
         .exec_without_returning(db)
@@ -232,4 +240,46 @@ pub async fn save_sections(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Serialises writers of one registration until the transaction ends (PostgreSQL row
+/// lock; SQLite writers are serialised already).
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT id FROM registration WHERE id = $1 FOR UPDATE",
+            [id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets or clears the two upload milestones, moving `revision` on.
+pub async fn set_milestones(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    photo_confirmed_at: Option<OffsetDateTime>,
+    materials_completed_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::PhotoConfirmedAt,
+            Expr::value(photo_confirmed_at),
+        )
+        .col_expr(
+            registration::Column::MaterialsCompletedAt,
+            Expr::value(materials_completed_at),
+        )
+        .col_expr(
+            registration::Column::Revision,
+            Expr::col(registration::Column::Revision).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -370,3 +370,34 @@ impl SignedInClient {
             .header("x-csrf-token", &self.csrf_token)
     }
 }
+
+impl SignedInClient {
+    /// Uploads `bytes` into a material slot as multipart field `file` named `filename`.
+    pub async fn upload(
+        &self,
+        no: &str,
+        slot: &str,
+        bytes: Vec<u8>,
+        filename: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str("image/jpeg")
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/registrations/{no}/slots/{slot}/files"),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

@@ -8,6 +8,7 @@
 mod app;
 mod clock;
 mod db;
+pub mod fixtures;
 
 pub use app::{
     AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, resident_id, test_config,

@@ -20,8 +20,16 @@ fn jpeg(width: u32, height: u32, quality: u8, noise: u8) -> Vec<u8> {
         seed ^= seed << 13;
         seed ^= seed >> 17;
         seed ^= seed << 5;
-        let n = if noise == 0 { 0 } else { (seed % u32::from(noise)) as u8 };
-        image::Rgb([((x * 255) / width) as u8 ^ n, ((y * 255) / height) as u8, 128u8.wrapping_add(n)])
+        let n = if noise == 0 {
+            0
+        } else {
+            (seed % u32::from(noise)) as u8
+        };
+        image::Rgb([
+            ((x * 255) / width) as u8 ^ n,
+            ((y * 255) / height) as u8,
+            128u8.wrapping_add(n),
+        ])
     });
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
@@ -33,14 +41,21 @@ fn jpeg(width: u32, height: u32, quality: u8, noise: u8) -> Vec<u8> {
 /// A JPEG of about 30–120 KB.
 fn good() -> Vec<u8> {
     let bytes = jpeg(600, 800, 80, 24);
-    assert!((10 * 1024..150 * 1024).contains(&(bytes.len() as u64)), "fixture is {} bytes", bytes.len());
+    assert!(
+        (10 * 1024..150 * 1024).contains(&(bytes.len() as u64)),
+        "fixture is {} bytes",
+        bytes.len()
+    );
     bytes
 }
 
 #[test]
 fn a_good_jpeg_passes_with_its_dimensions() {
     let info = inspect(&good(), &MATERIALS).unwrap();
-    assert_eq!((info.width, info.height, info.progressive, info.scans), (600, 800, false, 1));
+    assert_eq!(
+        (info.width, info.height, info.progressive, info.scans),
+        (600, 800, false, 1)
+    );
 }
 
 #[test]
@@ -48,7 +63,12 @@ fn other_formats_are_named() {
     let png = {
         let mut out = Vec::new();
         image::codecs::png::PngEncoder::new(&mut out)
-            .write_image(&[0u8; 300 * 300 * 3], 300, 300, image::ExtendedColorType::Rgb8)
+            .write_image(
+                &[0u8; 300 * 300 * 3],
+                300,
+                300,
+                image::ExtendedColorType::Rgb8,
+            )
             .unwrap();
         out
     };
@@ -57,7 +77,10 @@ fn other_formats_are_named() {
         (b"GIF89a....".to_vec(), Format::Gif),
         (b"%PDF-1.7\n...".to_vec(), Format::Pdf),
         (b"PK\x03\x04zip".to_vec(), Format::Zip),
-        (b"  <!DOCTYPE html><script>alert(1)</script>".to_vec(), Format::Html),
+        (
+            b"  <!DOCTYPE html><script>alert(1)</script>".to_vec(),
+            Format::Html,
+        ),
         (b"RIFF\0\0\0\0WEBPVP8 ".to_vec(), Format::Webp),
         (b"\0\0\0\x18ftypheic".to_vec(), Format::Heic),
         (b"hello".to_vec(), Format::Unknown),
@@ -66,7 +89,10 @@ fn other_formats_are_named() {
         assert_eq!(inspect(&bytes, &MATERIALS), Err(JpegError::NotJpeg(format)));
     }
     let message = JpegError::NotJpeg(Format::Png).to_string();
-    assert_eq!(message, "文件为PNG 图片，不是 JPG 格式。请用图片工具另存为 JPG 格式后上传");
+    assert_eq!(
+        message,
+        "文件为PNG 图片，不是 JPG 格式。请用图片工具另存为 JPG 格式后上传"
+    );
 }
 
 #[test]
@@ -78,17 +104,28 @@ fn sizes_outside_the_limits_say_how_big() {
     assert!(matches!(err, JpegError::TooLarge { .. }));
     assert!(err.to_string().contains("超过 150 KB 上限"), "{err}");
     // 151 KB exactly is refused, 150 KB is fine.
-    let message = JpegError::TooLarge { bytes: 151 * 1024, max: 150 * 1024 }.to_string();
+    let message = JpegError::TooLarge {
+        bytes: 151 * 1024,
+        max: 150 * 1024,
+    }
+    .to_string();
     assert!(message.starts_with("文件 151 KB"), "{message}");
     let small = jpeg(300, 300, 30, 0);
-    assert!(matches!(inspect(&small, &MATERIALS), Err(JpegError::TooSmall { .. })));
+    assert!(matches!(
+        inspect(&small, &MATERIALS),
+        Err(JpegError::TooSmall { .. })
+    ));
 }
 
 #[test]
 fn truncated_files_are_caught() {
     let bytes = good();
     for keep in [bytes.len() / 3, bytes.len() * 2 / 3, bytes.len() - 2] {
-        assert_eq!(inspect(&bytes[..keep], &MATERIALS), Err(JpegError::Truncated), "kept {keep} bytes");
+        assert_eq!(
+            inspect(&bytes[..keep], &MATERIALS),
+            Err(JpegError::Truncated),
+            "kept {keep} bytes"
+        );
     }
     // Known gap: a file cut mid-scan with an end marker appended decodes without error
     // (the decoder zero-fills the missing MCUs, strict mode included). Catching it needs
@@ -99,10 +136,16 @@ fn truncated_files_are_caught() {
 fn appended_data_is_refused() {
     let mut bytes = good();
     bytes.extend_from_slice(b"PK\x03\x04 a zip archive follows");
-    assert!(matches!(inspect(&bytes, &MATERIALS), Err(JpegError::TrailingData { .. })));
+    assert!(matches!(
+        inspect(&bytes, &MATERIALS),
+        Err(JpegError::TrailingData { .. })
+    ));
     let mut padded = good();
     padded.extend_from_slice(&[0, 0, 0]);
-    assert!(inspect(&padded, &MATERIALS).is_ok(), "zero padding after EOI is harmless");
+    assert!(
+        inspect(&padded, &MATERIALS).is_ok(),
+        "zero padding after EOI is harmless"
+    );
 }
 
 #[test]
@@ -112,25 +155,53 @@ fn a_header_claiming_huge_dimensions_is_refused_before_decoding() {
     let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
     bytes[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
     bytes[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
-    assert!(matches!(inspect(&bytes, &MATERIALS), Err(JpegError::PixelsTooMany { width: 60000, height: 60000, .. })));
+    assert!(matches!(
+        inspect(&bytes, &MATERIALS),
+        Err(JpegError::PixelsTooMany {
+            width: 60000,
+            height: 60000,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn thousands_of_scans_are_refused_before_decoding() {
     // SOI, a progressive frame header, then 5000 tiny scans.
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xC2, 0x00, 0x0B, 0x08, 0x01, 0x00, 0x01, 0x00, 0x01, 0x01, 0x11, 0x00];
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xC2, 0x00, 0x0B, 0x08, 0x01, 0x00, 0x01, 0x00, 0x01, 0x01, 0x11, 0x00,
+    ];
     for _ in 0..5000 {
-        bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x12, 0x34]);
+        bytes.extend_from_slice(&[
+            0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x12, 0x34,
+        ]);
     }
     bytes.extend_from_slice(&[0xFF, 0xD9]);
     bytes.resize(bytes.len().max(20 * 1024), 0);
-    let rules = ImageRules { min_width: 1, min_height: 1, ..MATERIALS };
-    assert_eq!(inspect(&bytes, &rules), Err(JpegError::TooManyScans { max: 64 }));
+    let rules = ImageRules {
+        min_width: 1,
+        min_height: 1,
+        ..MATERIALS
+    };
+    assert_eq!(
+        inspect(&bytes, &rules),
+        Err(JpegError::TooManyScans { max: 64 })
+    );
 }
 
 #[test]
 fn too_few_pixels_are_refused() {
-    let rules = ImageRules { min_bytes: 1, ..MATERIALS };
+    let rules = ImageRules {
+        min_bytes: 1,
+        ..MATERIALS
+    };
     let tiny = jpeg(150, 150, 90, 8);
-    assert!(matches!(inspect(&tiny, &rules), Err(JpegError::PixelsTooFew { width: 150, height: 150, .. })));
+    assert!(matches!(
+        inspect(&tiny, &rules),
+        Err(JpegError::PixelsTooFew {
+            width: 150,
+            height: 150,
+            ..
+        })
+    ));
 }

@@ -6,3 +6,4 @@ pub mod accounts;
 pub mod captcha;
 pub mod create_staff;
 pub mod registrations;
+pub mod uploads;

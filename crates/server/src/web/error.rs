@@ -39,6 +39,9 @@ pub enum AppError {
     /// 404 with a more specific reason (a path segment that names nothing).
     #[error("not found: {code}")]
     NotFoundBecause { code: &'static str, message: String },
+    /// 413 with a specific reason (an uploaded file over its limit).
+    #[error("payload too large: {message}")]
+    PayloadTooLarge { code: &'static str, message: String },
     /// 415: the body is not of the content type the route takes.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
@@ -102,6 +105,9 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, default_body(StatusCode::NOT_FOUND)),
             AppError::NotFoundBecause { code, message } => {
                 (StatusCode::NOT_FOUND, ErrorBody::new(code, message))
+            }
+            AppError::PayloadTooLarge { code, message } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorBody::new(code, message))
             }
             AppError::UnsupportedMediaType(message) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -94,7 +94,9 @@ pub fn router(state: AppState) -> Router {
                     AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
                 }))
                 .layer(timeout(&config))
-                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+                .layer(RequestBodyLimitLayer::new(
+                    config.max_body_bytes.max(config.max_upload_body_bytes),
+                )),
         );
     // Operator endpoints answer in plain text, outside the error renderer.
     let operations = Router::new()

@@ -205,3 +205,78 @@ impl From<crate::services::registrations::save_section::SaveError> for AppError 
         }
     }
 }
+
+impl From<crate::services::uploads::UploadError> for AppError {
+    fn from(err: crate::services::uploads::UploadError) -> Self {
+        use crate::services::uploads::UploadError;
+        match err {
+            UploadError::NotFound => AppError::NotFound,
+            UploadError::UnknownSlot(slot) => AppError::NotFoundBecause {
+                code: "unknown_slot",
+                message: format!("没有编号为“{slot}”的材料框"),
+            },
+            UploadError::NotApplicable { title } => AppError::Conflict {
+                code: "slot_not_applicable",
+                message: format!(
+                    "根据您填写的报名信息，无需上传“{title}”。如情况有变，请先修改报名信息"
+                ),
+            },
+            UploadError::Closed(message) => AppError::Conflict {
+                code: "uploads_closed",
+                message,
+            },
+            UploadError::Full { title, max } => AppError::Conflict {
+                code: "slot_full",
+                message: format!("“{title}”最多允许上传 {max} 个文件，请先删除不需要的文件"),
+            },
+            UploadError::Duplicate { slot } => AppError::Conflict {
+                code: "duplicate_file",
+                message: format!("这个文件已经上传过（材料框 {slot}），请勿重复上传"),
+            },
+            UploadError::Rejected(reason) => {
+                let message = reason.to_string();
+                let (status_code, code) = match reason {
+                    examreg_documents::jpeg::JpegError::TooLarge { .. } => (413, "file_too_large"),
+                    examreg_documents::jpeg::JpegError::NotJpeg(_) => (415, "not_jpeg"),
+                    _ => (422, "invalid_image"),
+                };
+                match status_code {
+                    413 => AppError::PayloadTooLarge { code, message },
+                    415 => AppError::UnsupportedMediaType(message),
+                    _ => AppError::Invalid {
+                        message: message.clone(),
+                        fields: field("file", message),
+                    },
+                }
+            }
+            UploadError::Store(e) => e.into(),
+            UploadError::Task(e) => AppError::Internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
+impl From<crate::services::uploads::CompleteError> for AppError {
+    fn from(err: crate::services::uploads::CompleteError) -> Self {
+        use crate::services::uploads::CompleteError;
+        match err {
+            CompleteError::NotFound => AppError::NotFound,
+            CompleteError::Closed(message) => AppError::Conflict {
+                code: "uploads_closed",
+                message,
+            },
+            CompleteError::Missing { slots, none_at_all } => {
+                let mut fields = FieldErrors::new();
+                for (id, title) in &slots {
+                    fields.insert(format!("slots.{id}"), vec![format!("请上传“{title}”")]);
+                }
+                let message = if none_at_all && slots.is_empty() {
+                    "至少上传一项证明材料".to_owned()
+                } else {
+                    format!("还有 {} 个必须上传的材料框没有文件", slots.len())
+                };
+                AppError::Invalid { message, fields }
+            }
+            CompleteError::Store(e) => e.into(),
+        }
+    }
+}

@@ -18,3 +18,4 @@ mod pages;
 mod registration_pages;
 mod registrations;
 mod security;
+mod uploads;

@@ -63,6 +63,8 @@ const EXPECTED_COLUMNS: &[(&str, &str)] = &[
     ("registration", "form_revision"),
     ("registration", "id"),
     ("registration", "level"),
+    ("registration", "materials_completed_at"),
+    ("registration", "photo_confirmed_at"),
     ("registration", "point_code"),
     ("registration", "registration_no"),
     ("registration", "revision"),
@@ -87,6 +89,15 @@ const EXPECTED_COLUMNS: &[(&str, &str)] = &[
     ("staff_account", "username"),
     ("staff_point_scope", "point_code"),
     ("staff_point_scope", "staff_id"),
+    ("upload", "created_at"),
+    ("upload", "height"),
+    ("upload", "id"),
+    ("upload", "registration_id"),
+    ("upload", "sha256"),
+    ("upload", "size"),
+    ("upload", "slot"),
+    ("upload", "storage_key"),
+    ("upload", "width"),
 ];
 
 #[tokio::test]

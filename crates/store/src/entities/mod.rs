@@ -15,3 +15,4 @@ pub(crate) mod registration;
 pub(crate) mod session;
 pub(crate) mod staff_account;
 pub(crate) mod staff_point_scope;
+pub(crate) mod upload;

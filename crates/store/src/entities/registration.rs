@@ -21,6 +21,8 @@ pub struct Model {
     pub specialty_code: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    pub photo_confirmed_at: Option<TimeDateTimeWithTimeZone>,
+    pub materials_completed_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

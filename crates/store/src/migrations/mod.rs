@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_staff_and_audit;
 mod m20261125_000002_accounts_and_sessions;
 mod m20261125_000003_registrations;
+mod m20261125_000004_uploads;
 
 pub(crate) struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_staff_and_audit::Migration),
             Box::new(m20261125_000002_accounts_and_sessions::Migration),
             Box::new(m20261125_000003_registrations::Migration),
+            Box::new(m20261125_000004_uploads::Migration),
         ]
     }
 }

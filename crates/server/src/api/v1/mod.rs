@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod exams;
 pub mod registrations;
 pub mod staff;
+pub mod uploads;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registrations::create))
         .routes(routes!(registrations::get))
         .routes(routes!(registrations::put_section))
+        .routes(routes!(uploads::list_slots))
+        .routes(routes!(uploads::upload_file))
+        .routes(routes!(uploads::put_photo))
+        .routes(routes!(uploads::confirm_photo))
+        .routes(routes!(uploads::complete))
+        .routes(routes!(uploads::get_file, uploads::delete_file))
 }
 
 /// The error shape of every `/api` error response.

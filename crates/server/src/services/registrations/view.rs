@@ -13,8 +13,8 @@ pub struct StepState {
     pub reached: bool,
 }
 
-/// The seven nodes of the guide. Only 填写/修改报考信息 can be reached so far: it is green
-/// once all four sections are saved.
+/// The seven nodes of the guide: 填写/修改报考信息 is green once all four sections are
+/// saved, 上传照片 once the photo is confirmed, 上传材料 once 上传全部证明材料 succeeded.
 pub fn steps(record: &RegistrationRecord) -> Vec<StepState> {
     Step::ALL
         .iter()
@@ -22,6 +22,8 @@ pub fn steps(record: &RegistrationRecord) -> Vec<StepState> {
             step: *step,
             reached: match step {
                 Step::FillIn => record.sections.complete(),
+                Step::Photo => record.photo_confirmed_at.is_some(),
+                Step::Materials => record.materials_completed_at.is_some(),
                 _ => false,
             },
         })

@@ -1,0 +1,522 @@
+//! Photo and materials through the API.
+
+use examreg_test_support::{SignedInClient, TestApp, fixtures};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn send(
+    client: &SignedInClient,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let response = client.send(method, path).json(&body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A Shanghai-hukou 主管护师 candidate (bachelor, public hospital) with all sections saved.
+async fn nurse(app: &TestApp, residency: &str) -> (SignedInClient, String) {
+    let client = app.candidate().await;
+    let (_, created) = send(
+        &client,
+        Method::POST,
+        "/api/v1/registrations",
+        json!({"exam": "2025-shanghai"}),
+    )
+    .await;
+    let no = created["registration_no"].as_str().unwrap().to_owned();
+    let (_, me) = client.get_json("/api/v1/me").await;
+    let id = me["id_number"].as_str().unwrap().to_owned();
+    let gender = if (id.as_bytes()[16] - b'0') % 2 == 1 {
+        "male"
+    } else {
+        "female"
+    };
+    let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
+    for (section, body) in [
+        (
+            "basic",
+            json!({"gender": gender, "birth_date": birth, "ethnicity": "汉族", "phone": "13812345678", "residency": residency}),
+        ),
+        (
+            "exam",
+            json!({"level": "intermediate", "specialty_code": "368", "point": "310115", "current_qualification": "护师", "current_qualification_date": "2018-06-30"}),
+        ),
+        (
+            "education",
+            json!({"highest_education": "bachelor", "degree": "bachelor", "graduation_date": "2012-07-01", "school": "复旦大学", "major": "护理学"}),
+        ),
+        (
+            "work",
+            json!({"employer": "上海市第一人民医院", "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8}),
+        ),
+    ] {
+        let (status, body) = send(
+            &client,
+            Method::PUT,
+            &format!("/api/v1/registrations/{no}/sections/{section}"),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    (client, no)
+}
+
+#[tokio::test]
+async fn the_slots_that_apply_with_their_reasons() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "non_shanghai").await;
+    let (status, slots) = client
+        .get_json(&format!("/api/v1/registrations/{no}/slots"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<(String, bool)> = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_owned(),
+                s["required"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let required: Vec<&str> = ids
+        .iter()
+        .filter(|(_, r)| *r)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(
+        required,
+        [
+            "form", "1", "3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", "8-1", "8-2"
+        ]
+    );
+    assert!(
+        ids.contains(&("10".to_owned(), false)),
+        "special cases: offered, optional"
+    );
+    assert!(
+        !ids.iter()
+            .any(|(id, _)| id == "2" || id == "9" || id == "11")
+    );
+    let one = &slots[1];
+    assert_eq!(
+        one["reason"],
+        "非本市户籍考生须提交《上海市居住证》等相关材料"
+    );
+    assert_eq!(one["max_files"], 2);
+}
+
+#[tokio::test]
+async fn an_upload_is_stored_and_served_only_to_its_owner() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let bytes = fixtures::material(1);
+    // A CRLF in the part's file name breaks the multipart headers: refused as malformed.
+    let (status, body) = client
+        .upload(&no, "3-1", bytes.clone(), "evil\r\nX-Injected: 1.jpg")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_request"))
+    );
+    let hostile_name = format!("../../../etc/passwd{}.jpg", "长".repeat(300));
+    let (status, file) = client
+        .upload(&no, "3-1", bytes.clone(), &hostile_name)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(
+        (file["width"].clone(), file["height"].clone()),
+        (json!(600), json!(800))
+    );
+    assert_eq!(file["size"], bytes.len());
+    let id = file["id"].as_str().unwrap();
+
+    // The bytes are on disk under a key of the server's choosing, never the file name.
+    let stored: Vec<_> = walk(&app.data_dir.path().join("files/registrations"));
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].ends_with(format!("{id}.jpg")), "{stored:?}");
+    assert_eq!(std::fs::read(&stored[0]).unwrap(), bytes);
+
+    let response = client
+        .get(&format!("/api/v1/registrations/{no}/files/{id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let h = response.headers().clone();
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
+    assert!(h["cache-control"].to_str().unwrap().starts_with("private"));
+    assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
+
+    let stranger = app.candidate().await;
+    assert_eq!(
+        stranger
+            .get(&format!("/api/v1/registrations/{no}/files/{id}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let anonymous = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/registrations/{no}/files/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let (_, slots) = client
+        .get_json(&format!("/api/v1/registrations/{no}/slots"))
+        .await;
+    let three = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "3-1")
+        .unwrap();
+    assert_eq!(three["files"][0]["id"], id);
+
+    let response = client
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/registrations/{no}/files/{id}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(
+        walk(&app.data_dir.path().join("files/registrations")).is_empty(),
+        "the bytes went with the row"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_specifically_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let mut with_zip = fixtures::material(2);
+    with_zip.extend_from_slice(b"PK\x03\x04 appended archive");
+    let mut huge_header = fixtures::material(3);
+    let sof = huge_header
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .unwrap();
+    huge_header[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
+        (fixtures::png(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "PNG"),
+        (
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "网页",
+        ),
+        (
+            b"%PDF-1.4 fake".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "PDF",
+        ),
+        (Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "0 字节"),
+        (
+            fixtures::oversized(4),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "超过 150 KB 上限",
+        ),
+        (with_zip, StatusCode::UNPROCESSABLE_ENTITY, "附带了"),
+        (huge_header, StatusCode::UNPROCESSABLE_ENTITY, "60000×60000"),
+        (
+            fixtures::material(5)[..20_000].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "不完整",
+        ),
+    ];
+    for (bytes, status, says) in cases {
+        let (got, body) = client.upload(&no, "3-1", bytes, "photo.jpg").await;
+        assert_eq!(got, status, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{says}: {body}"
+        );
+    }
+    let (status, body) = client
+        .upload(&no, "99", fixtures::material(6), "a.jpg")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::NOT_FOUND, json!("unknown_slot"))
+    );
+    let (status, body) = client
+        .upload(&no, "2", fixtures::material(6), "a.jpg")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("slot_not_applicable"))
+    );
+    assert!(walk(&app.data_dir.path().join("files/registrations")).is_empty());
+
+    // Twice the same file, and more files than the slot takes.
+    assert_eq!(
+        client
+            .upload(&no, "3-2", fixtures::material(7), "a.jpg")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, body) = client
+        .upload(&no, "3-1", fixtures::material(7), "b.jpg")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("duplicate_file"))
+    );
+    let (status, body) = client
+        .upload(&no, "3-2", fixtures::material(8), "c.jpg")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("slot_full"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("最多允许上传 1 个文件")
+    );
+    assert_eq!(
+        walk(&app.data_dir.path().join("files/registrations")).len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_slot_limit_holds_under_concurrent_uploads() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "non_shanghai").await;
+    // Slot 1 takes 2 files; six arrive at once.
+    let uploads = (0..6).map(|n| {
+        let client = client.clone();
+        let no = no.clone();
+        async move {
+            client
+                .upload(&no, "1", fixtures::material(100 + n), "page.jpg")
+                .await
+                .0
+        }
+    });
+    let statuses = futures::future::join_all(uploads).await;
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        4,
+        "{statuses:?}"
+    );
+    let (_, slots) = client
+        .get_json(&format!("/api/v1/registrations/{no}/slots"))
+        .await;
+    let one = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "1")
+        .unwrap();
+    assert_eq!(one["files"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        walk(&app.data_dir.path().join("files/registrations")).len(),
+        2,
+        "refused uploads left no bytes"
+    );
+}
+
+#[tokio::test]
+async fn completing_the_materials_checks_every_required_slot() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let complete = format!("/api/v1/registrations/{no}/materials/complete");
+    let (status, body) = send(&client, Method::POST, &complete, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut missing: Vec<String> = body["error"]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        [
+            "slots.3-1",
+            "slots.3-2",
+            "slots.4-3a",
+            "slots.4-3b",
+            "slots.5-5",
+            "slots.5-6",
+            "slots.8-1",
+            "slots.8-2",
+            "slots.form"
+        ]
+    );
+
+    for (n, slot) in [
+        "form", "3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", "8-1", "8-2",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, body) = client
+            .upload(&no, slot, fixtures::material(200 + n as u32), "scan.jpg")
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{slot}: {body}");
+    }
+    let (status, _) = send(&client, Method::POST, &complete, json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, reg) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(
+        reg["steps"][2],
+        json!({"label": "上传材料", "reached": true})
+    );
+
+    // A change to the materials means pressing 上传全部证明材料 again.
+    let (_, extra) = client
+        .upload(&no, "10", fixtures::material(300), "extra.jpg")
+        .await;
+    let (_, reg) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(reg["steps"][2]["reached"], false);
+    assert!(extra["id"].is_string());
+}
+
+#[tokio::test]
+async fn the_photo_is_replaced_and_confirmed() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let put = |bytes: Vec<u8>| {
+        let client = client.clone();
+        let path = format!("/api/v1/registrations/{no}/photo");
+        async move {
+            let response = client
+                .send(Method::PUT, &path)
+                .header("content-type", "image/jpeg")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = put(fixtures::tiny(1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("小于 45 KB 下限"),
+        "{body}"
+    );
+    let (status, first) = put(fixtures::photo(1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, _) = send(
+        &client,
+        Method::POST,
+        &format!("/api/v1/registrations/{no}/photo/confirm"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, reg) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(
+        reg["steps"][1],
+        json!({"label": "上传照片", "reached": true})
+    );
+
+    let (status, second) = put(fixtures::photo(2)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, reg) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(
+        reg["steps"][1]["reached"], false,
+        "a new photo must be confirmed again"
+    );
+    let old = client
+        .get(&format!(
+            "/api/v1/registrations/{no}/files/{}",
+            first["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(old.status(), StatusCode::NOT_FOUND, "replaced");
+    let new = client
+        .get(&format!(
+            "/api/v1/registrations/{no}/files/{}",
+            second["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(new.status(), StatusCode::OK);
+    assert_eq!(
+        walk(&app.data_dir.path().join("files/registrations")).len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn files_without_a_row_are_collected_and_rows_keep_their_bytes() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let (_, kept) = client
+        .upload(&no, "3-1", fixtures::material(9), "a.jpg")
+        .await;
+    // What a crash between writing the bytes and committing the row leaves behind.
+    let stray = app
+        .data_dir
+        .path()
+        .join("files/registrations/00000000-0000-0000-0000-000000000000/crash.jpg");
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::write(&stray, b"half an upload").unwrap();
+    let removed = examreg_server::services::uploads::collect_orphans(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!stray.exists());
+    let response = client
+        .get(&format!(
+            "/api/v1/registrations/{no}/files/{}",
+            kept["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}

@@ -1,0 +1,119 @@
+//! Uploaded files: one row per file, written only after the bytes are durable.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::entities::upload;
+
+/// The slot name the registration photo is stored under.
+pub const PHOTO_SLOT: &str = "photo";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: Uuid,
+    pub registration_id: Uuid,
+    pub slot: String,
+    pub sha256: String,
+    pub size: u64,
+    pub width: u32,
+    pub height: u32,
+    pub storage_key: String,
+    pub created_at: OffsetDateTime,
+}
+
+fn from_row(row: upload::Model) -> UploadRecord {
+    UploadRecord {
+        id: row.id,
+        registration_id: row.registration_id,
+        slot: row.slot,
+        sha256: row.sha256,
+        size: u64::try_from(row.size).unwrap_or(0),
+        width: u32::try_from(row.width).unwrap_or(0),
+        height: u32::try_from(row.height).unwrap_or(0),
+        storage_key: row.storage_key,
+        created_at: row.created_at,
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<(), StoreError> {
+    let row = upload::ActiveModel {
+        id: Set(record.id),
+        registration_id: Set(record.registration_id),
+        slot: Set(record.slot.clone()),
+        sha256: Set(record.sha256.clone()),
+        size: Set(i64::try_from(record.size).unwrap_or(i64::MAX)),
+        width: Set(i32::try_from(record.width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(record.height).unwrap_or(i32::MAX)),
+        storage_key: Set(record.storage_key.clone()),
+        created_at: Set(record.created_at),
+    };
+    upload::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn list_for_registration(
+    db: &impl ConnectionTrait,
+    registration: Uuid,
+) -> Result<Vec<UploadRecord>, StoreError> {
+    Ok(upload::Entity::find()
+        .filter(upload::Column::RegistrationId.eq(registration))
+        .order_by_asc(upload::Column::CreatedAt)
+        .order_by_asc(upload::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+pub async fn count_in_slot(
+    db: &impl ConnectionTrait,
+    registration: Uuid,
+    slot: &str,
+) -> Result<u64, StoreError> {
+    Ok(upload::Entity::find()
+        .filter(upload::Column::RegistrationId.eq(registration))
+        .filter(upload::Column::Slot.eq(slot))
+        .count(db)
+        .await?)
+}
+
+/// The file of this registration with this content, if it was uploaded already.
+pub async fn find_by_sha256(
+    db: &impl ConnectionTrait,
+    registration: Uuid,
+    sha256: &str,
+) -> Result<Option<UploadRecord>, StoreError> {
+    Ok(upload::Entity::find()
+        .filter(upload::Column::RegistrationId.eq(registration))
+        .filter(upload::Column::Sha256.eq(sha256))
+        .one(db)
+        .await?
+        .map(from_row))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<UploadRecord>, StoreError> {
+    Ok(upload::Entity::find_by_id(id).one(db).await?.map(from_row))
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    upload::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Every storage key the database knows, for collecting orphaned files.
+pub async fn storage_keys(db: &impl ConnectionTrait) -> Result<Vec<String>, StoreError> {
+    Ok(upload::Entity::find()
+        .select_only()
+        .column(upload::Column::StorageKey)
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
+}

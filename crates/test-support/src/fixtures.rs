@@ -1,0 +1,77 @@
+//! Generated images for upload tests: photo-like JPEGs of known size and pixels, each
+//! `seed` giving different content (and so a different SHA-256).
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{ImageEncoder, RgbImage};
+
+fn noisy(width: u32, height: u32, quality: u8, noise: u32, seed: u32) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_u32 ^ seed.wrapping_mul(0x85EB_CA6B) | 1;
+    let img = RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = (state % noise.max(1)) as u8;
+        image::Rgb([
+            ((x * 255) / width) as u8 ^ n,
+            ((y * 255) / height) as u8,
+            (seed as u8).wrapping_add(n),
+        ])
+    });
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// A scanned-page-like JPEG of 600×800 pixels, within the 10–150 KB material limits.
+pub fn material(seed: u32) -> Vec<u8> {
+    let bytes = noisy(600, 800, 80, 24, seed);
+    assert!(
+        (10 * 1024..=150 * 1024).contains(&bytes.len()),
+        "material fixture is {} bytes",
+        bytes.len()
+    );
+    bytes
+}
+
+/// A portrait JPEG of 600×800 pixels within the photo limits (45 KB – 1 MB).
+pub fn photo(seed: u32) -> Vec<u8> {
+    let bytes = noisy(600, 800, 92, 48, seed);
+    assert!(
+        (45 * 1024..=1024 * 1024).contains(&bytes.len()),
+        "photo fixture is {} bytes",
+        bytes.len()
+    );
+    bytes
+}
+
+/// A phone-camera-sized JPEG, well over 150 KB.
+pub fn oversized(seed: u32) -> Vec<u8> {
+    let bytes = noisy(1200, 900, 90, 40, seed);
+    assert!(
+        (160 * 1024..1024 * 1024).contains(&bytes.len()),
+        "oversized fixture is {} bytes",
+        bytes.len()
+    );
+    bytes
+}
+
+/// A thumbnail-sized JPEG: too small in bytes and pixels for a registration photo.
+pub fn tiny(seed: u32) -> Vec<u8> {
+    noisy(200, 300, 80, 8, seed)
+}
+
+/// A PNG, as a candidate might upload by mistake.
+pub fn png() -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(
+            &vec![200u8; 400 * 400 * 3],
+            400,
+            400,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
