@@ -74,6 +74,30 @@ pub fn router(state: AppState) -> Router {
             get(candidate::registration::section_form)
                 .post(candidate::registration::section_submit),
         )
+        .route(
+            urls::REGISTRATION_PHOTO,
+            get(candidate::uploads::photo).post(candidate::uploads::photo_upload),
+        )
+        .route(
+            urls::REGISTRATION_PHOTO_CONFIRM,
+            post(candidate::uploads::photo_confirm),
+        )
+        .route(
+            urls::REGISTRATION_MATERIALS,
+            get(candidate::uploads::materials),
+        )
+        .route(
+            urls::REGISTRATION_MATERIALS_COMPLETE,
+            post(candidate::uploads::materials_complete),
+        )
+        .route(
+            urls::REGISTRATION_SLOT_UPLOAD,
+            post(candidate::uploads::slot_upload),
+        )
+        .route(
+            urls::REGISTRATION_FILE_DELETE,
+            post(candidate::uploads::file_delete),
+        )
         .route(urls::STAFF, get(staff::home))
         .route(urls::STAFF_SIGN_IN, post(staff::login))
         .route(urls::STAFF_SIGN_OUT, post(staff::logout))

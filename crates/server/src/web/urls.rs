@@ -50,3 +50,23 @@ pub fn registration_section(no: &str, section: &str) -> String {
 pub fn registration_check(no: &str) -> String {
     format!("{REGISTRATIONS}/{no}/check")
 }
+
+pub const REGISTRATION_PHOTO: &str = "/registrations/{no}/photo";
+pub const REGISTRATION_PHOTO_CONFIRM: &str = "/registrations/{no}/photo/confirm";
+pub const REGISTRATION_MATERIALS: &str = "/registrations/{no}/materials";
+pub const REGISTRATION_MATERIALS_COMPLETE: &str = "/registrations/{no}/materials/complete";
+pub const REGISTRATION_SLOT_UPLOAD: &str = "/registrations/{no}/slots/{slot}/files";
+pub const REGISTRATION_FILE_DELETE: &str = "/registrations/{no}/files/{id}/delete";
+
+pub fn registration_photo(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/photo")
+}
+
+pub fn registration_materials(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/materials")
+}
+
+/// Where an uploaded image is served (owner or permitted staff).
+pub fn api_file(no: &str, id: &str) -> String {
+    format!("{API_V1}/registrations/{no}/files/{id}")
+}

@@ -18,4 +18,5 @@ mod pages;
 mod registration_pages;
 mod registrations;
 mod security;
+mod upload_pages;
 mod uploads;

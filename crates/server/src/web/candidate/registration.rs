@@ -37,6 +37,10 @@ pub struct StepView {
     pub reached: bool,
 }
 
+pub(crate) fn steps_of(record: &RegistrationRecord) -> Vec<StepView> {
+    steps(record)
+}
+
 fn steps(record: &RegistrationRecord) -> Vec<StepView> {
     view::steps(record)
         .into_iter()
@@ -102,6 +106,10 @@ struct TaskView {
 struct TaskListPage {
     chrome: Chrome,
     no: String,
+    photo_href: String,
+    materials_href: String,
+    photo_done: bool,
+    materials_done: bool,
     exam_title: String,
     steps: Vec<StepView>,
     tasks: Vec<TaskView>,
@@ -125,6 +133,10 @@ pub async fn task_list(
     let page = TaskListPage {
         chrome: chrome(&csrf, &account),
         no: record.no.to_string(),
+        photo_href: urls::registration_photo(record.no.as_str()),
+        materials_href: urls::registration_materials(record.no.as_str()),
+        photo_done: record.photo_confirmed_at.is_some(),
+        materials_done: record.materials_completed_at.is_some(),
         exam_title: exam.title.clone(),
         steps: steps(&record),
         tasks: Section::ALL
