@@ -72,7 +72,7 @@ async fn a_candidate_fills_every_section_with_forms_and_checks_the_answers() {
 
     let page = browser.get(&task_list_url).await.text().await.unwrap();
     assert_eq!(
-        select(&page, ".task-list li .task-status"),
+        select(&page, "#sections li .task-status"),
         ["未开始", "未开始", "未开始", "未开始"]
     );
     assert_eq!(select(&page, ".progress li").len(), 7);
@@ -229,7 +229,7 @@ async fn a_candidate_fills_every_section_with_forms_and_checks_the_answers() {
 
     let page = browser.get(&task_list_url).await.text().await.unwrap();
     assert_eq!(
-        select(&page, ".task-list li .task-status"),
+        select(&page, "#sections li .task-status"),
         ["已完成", "已完成", "已完成", "已完成"]
     );
     assert_eq!(select(&page, ".eligibility p strong"), ["符合报考条件"]);
