@@ -2,6 +2,7 @@
 //! on the application form, then submitted and reviewed.
 
 mod eligibility_rules;
+pub mod lifecycle;
 mod number;
 mod sections;
 
@@ -14,33 +15,74 @@ pub use sections::{
 
 use serde::{Deserialize, Serialize};
 
-/// Where a registration is in its life. Only `Draft` exists until submission is built.
+/// Where a registration is in its life. Changes only through [`lifecycle::transition`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// 填写中: the candidate fills it in.
     Draft,
+    /// 已提交: waiting for the registration point.
+    Submitted,
+    /// 报名确认不通过: returned with reasons; the candidate fixes and resubmits.
+    Returned,
+    /// 报名确认通过 (by the point, or automatically for a matching historical candidate).
+    Confirmed,
+    /// 资格审核通过.
+    Qualified,
+    /// 资格审核不通过.
+    NotQualified,
+    /// 缴费成功: registration successful.
+    Paid,
+    /// 视为自动放弃.
+    Abandoned,
 }
 
 impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Returned,
+        Status::Confirmed,
+        Status::Qualified,
+        Status::NotQualified,
+        Status::Paid,
+        Status::Abandoned,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Returned => "returned",
+            Status::Confirmed => "confirmed",
+            Status::Qualified => "qualified",
+            Status::NotQualified => "not_qualified",
+            Status::Paid => "paid",
+            Status::Abandoned => "abandoned",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Status> {
-        (key == "draft").then_some(Status::Draft)
+        Self::ALL.into_iter().find(|s| s.key() == key)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Status::Draft => "填写中",
+            Status::Submitted => "已提交，待报名点确认",
+            Status::Returned => "报名确认不通过",
+            Status::Confirmed => "报名确认通过",
+            Status::Qualified => "资格审核通过",
+            Status::NotQualified => "资格审核不通过",
+            Status::Paid => "缴费成功",
+            Status::Abandoned => "视为自动放弃",
         }
     }
 
-    /// Whether the candidate may change the registration's data.
+    /// Whether the candidate may change the registration's data and files: while
+    /// filling it in, and after a return (to fix what the point asked for).
     pub fn editable(self) -> bool {
-        matches!(self, Status::Draft)
+        matches!(self, Status::Draft | Status::Returned)
     }
 }
 
