@@ -28,6 +28,8 @@ impl AuditAction {
     pub const FILE_UPLOADED: AuditAction = AuditAction("registration.file_uploaded");
     pub const FILE_DELETED: AuditAction = AuditAction("registration.file_deleted");
     pub const MATERIALS_COMPLETED: AuditAction = AuditAction("registration.materials_completed");
+    pub const REGISTRATION_SUBMITTED: AuditAction = AuditAction("registration.submitted");
+    pub const REGISTRATION_WITHDRAWN: AuditAction = AuditAction("registration.withdrawn");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,36 @@ pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditRe
     let rows = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
         .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditRecord {
+            id: r.id,
+            at: r.occurred_at,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            action: r.action,
+            subject_kind: r.subject_kind,
+            subject_id: r.subject_id,
+            outcome: r.outcome,
+            ip: r.ip,
+            details: r.details,
+        })
+        .collect())
+}
+
+/// The entries about one subject, oldest first.
+pub async fn for_subject(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    id: &str,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::SubjectKind.eq(kind))
+        .filter(audit_log::Column::SubjectId.eq(id))
+        .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
     Ok(rows

@@ -283,3 +283,29 @@ pub async fn set_milestones(
         .await?;
     Ok(())
 }
+
+/// Moves the registration from `from` to `to` (as the lifecycle decided), moving
+/// `revision` on; `false` when it is no longer at (`from`, `expected_revision`): someone
+/// got there first and nothing was written.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: Status,
+    to: Status,
+    expected_revision: i32,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let result = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(to.key()))
+        .col_expr(
+            registration::Column::Revision,
+            Expr::value(expected_revision + 1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Status.eq(from.key()))
+        .filter(registration::Column::Revision.eq(expected_revision))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -24,6 +24,8 @@ pub struct UploadRecord {
     pub height: u32,
     pub storage_key: String,
     pub created_at: OffsetDateTime,
+    /// The registration's form revision when the file was uploaded.
+    pub form_revision: Option<i32>,
 }
 
 fn from_row(row: upload::Model) -> UploadRecord {
@@ -37,6 +39,7 @@ fn from_row(row: upload::Model) -> UploadRecord {
         height: u32::try_from(row.height).unwrap_or(0),
         storage_key: row.storage_key,
         created_at: row.created_at,
+        form_revision: row.form_revision,
     }
 }
 
@@ -51,6 +54,7 @@ pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<
         height: Set(i32::try_from(record.height).unwrap_or(i32::MAX)),
         storage_key: Set(record.storage_key.clone()),
         created_at: Set(record.created_at),
+        form_revision: Set(record.form_revision),
     };
     upload::Entity::insert(row)
         .exec_without_returning(db)

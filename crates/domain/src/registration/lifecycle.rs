@@ -93,7 +93,12 @@ pub fn mermaid() -> String {
     for from in Status::ALL {
         for event in Event::ALL {
             if let Ok(to) = transition(from, event) {
-                out.push_str(&format!("    {} --> {}: {}\n", from.key(), to.key(), event.key()));
+                out.push_str(&format!(
+                    "    {} --> {}: {}\n",
+                    from.key(),
+                    to.key(),
+                    event.key()
+                ));
             }
         }
     }
@@ -130,7 +135,10 @@ mod tests {
         let mut checked = 0;
         for from in Status::ALL {
             for event in Event::ALL {
-                let expected = allowed.iter().find(|(f, e, _)| *f == from && *e == event).map(|(_, _, to)| *to);
+                let expected = allowed
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to);
                 match (transition(from, event), expected) {
                     (Ok(to), Some(want)) => assert_eq!(to, want, "{from:?} + {event:?}"),
                     (Err(err), None) => assert_eq!(err, IllegalTransition { from, event }),
@@ -145,7 +153,8 @@ mod tests {
     /// `EXAMREG_UPDATE_DOCS=1 cargo test -p examreg-domain` rewrites the file.
     #[test]
     fn the_diagram_in_docs_matches_the_table() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/registration-lifecycle.md");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/registration-lifecycle.md");
         let expected = format!(
             "# Registration lifecycle\n\nGenerated from `domain::registration::lifecycle::transition` \
              (a test fails when they differ).\n\n```mermaid\n{}```\n",
@@ -155,6 +164,11 @@ mod tests {
             std::fs::write(&path, &expected).unwrap();
         }
         let doc = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(doc, expected, "run EXAMREG_UPDATE_DOCS=1 cargo test -p examreg-domain to regenerate {}", path.display());
+        assert_eq!(
+            doc,
+            expected,
+            "run EXAMREG_UPDATE_DOCS=1 cargo test -p examreg-domain to regenerate {}",
+            path.display()
+        );
     }
 }

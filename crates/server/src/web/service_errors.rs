@@ -280,3 +280,25 @@ impl From<crate::services::uploads::CompleteError> for AppError {
         }
     }
 }
+
+impl From<crate::services::registrations::submit::SubmitError> for AppError {
+    fn from(err: crate::services::registrations::submit::SubmitError) -> Self {
+        use crate::services::registrations::submit::SubmitError;
+        match err {
+            SubmitError::NotFound => AppError::NotFound,
+            SubmitError::Incomplete(missing) => AppError::Invalid {
+                message: format!("还有 {} 项未完成，不能提交", missing.len()),
+                fields: missing.into_iter().map(|(k, m)| (k, vec![m])).collect(),
+            },
+            SubmitError::Closed(message) => AppError::Conflict {
+                code: "submission_closed",
+                message,
+            },
+            SubmitError::Conflict => AppError::Conflict {
+                code: "revision_conflict",
+                message: "报名信息已在其他页面或设备上变更，请刷新页面后重试".into(),
+            },
+            SubmitError::Store(e) => e.into(),
+        }
+    }
+}

@@ -90,6 +90,7 @@ const EXPECTED_COLUMNS: &[(&str, &str)] = &[
     ("staff_point_scope", "point_code"),
     ("staff_point_scope", "staff_id"),
     ("upload", "created_at"),
+    ("upload", "form_revision"),
     ("upload", "height"),
     ("upload", "id"),
     ("upload", "registration_id"),

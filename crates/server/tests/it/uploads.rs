@@ -1,68 +1,10 @@
 //! Photo and materials through the API.
 
-use examreg_test_support::{SignedInClient, TestApp, fixtures};
+use examreg_test_support::{TestApp, fixtures};
+
+use crate::journey::{nurse, send};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn send(
-    client: &SignedInClient,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = client.send(method, path).json(&body).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// A Shanghai-hukou 主管护师 candidate (bachelor, public hospital) with all sections saved.
-async fn nurse(app: &TestApp, residency: &str) -> (SignedInClient, String) {
-    let client = app.candidate().await;
-    let (_, created) = send(
-        &client,
-        Method::POST,
-        "/api/v1/registrations",
-        json!({"exam": "2025-shanghai"}),
-    )
-    .await;
-    let no = created["registration_no"].as_str().unwrap().to_owned();
-    let (_, me) = client.get_json("/api/v1/me").await;
-    let id = me["id_number"].as_str().unwrap().to_owned();
-    let gender = if (id.as_bytes()[16] - b'0') % 2 == 1 {
-        "male"
-    } else {
-        "female"
-    };
-    let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
-    for (section, body) in [
-        (
-            "basic",
-            json!({"gender": gender, "birth_date": birth, "ethnicity": "汉族", "phone": "13812345678", "residency": residency}),
-        ),
-        (
-            "exam",
-            json!({"level": "intermediate", "specialty_code": "368", "point": "310115", "current_qualification": "护师", "current_qualification_date": "2018-06-30"}),
-        ),
-        (
-            "education",
-            json!({"highest_education": "bachelor", "degree": "bachelor", "graduation_date": "2012-07-01", "school": "复旦大学", "major": "护理学"}),
-        ),
-        (
-            "work",
-            json!({"employer": "上海市第一人民医院", "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8}),
-        ),
-    ] {
-        let (status, body) = send(
-            &client,
-            Method::PUT,
-            &format!("/api/v1/registrations/{no}/sections/{section}"),
-            body,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-    (client, no)
-}
 
 #[tokio::test]
 async fn the_slots_that_apply_with_their_reasons() {

@@ -13,6 +13,7 @@ pub struct Model {
     pub height: i32,
     pub storage_key: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    pub form_revision: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

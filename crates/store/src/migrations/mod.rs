@@ -7,6 +7,7 @@ mod m20261125_000001_staff_and_audit;
 mod m20261125_000002_accounts_and_sessions;
 mod m20261125_000003_registrations;
 mod m20261125_000004_uploads;
+mod m20261125_000005_form_revision_of_uploads;
 
 pub(crate) struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_accounts_and_sessions::Migration),
             Box::new(m20261125_000003_registrations::Migration),
             Box::new(m20261125_000004_uploads::Migration),
+            Box::new(m20261125_000005_form_revision_of_uploads::Migration),
         ]
     }
 }

@@ -208,3 +208,72 @@ pub async fn put_section(
     let saved = save_section(&app, candidate.id, &no, section, &fields, revision).await?;
     Ok(Json(dto(&app, &saved.record)))
 }
+
+/// 提交报名信息: refused with everything still missing (422), or when closed (409).
+/// Submitting again changes nothing.
+#[utoipa::path(post, path = "/registrations/{no}/submit", tag = "registrations",
+    params(("no" = String, Path, description = "网报号")),
+    responses(
+        (status = 200, body = RegistrationDto),
+        (status = 409, description = "Window closed or status does not allow it", body = ApiErrorEnvelope),
+        (status = 422, description = "`fields` lists what is missing", body = ApiErrorEnvelope),
+    ))]
+pub async fn submit(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let record = crate::services::registrations::submit::submit(&app, candidate.id, &no).await?;
+    Ok(Json(dto(&app, &record)))
+}
+
+/// 撤回: takes back a submission that no one has decided on yet.
+#[utoipa::path(post, path = "/registrations/{no}/withdraw", tag = "registrations",
+    params(("no" = String, Path, description = "网报号")),
+    responses((status = 200, body = RegistrationDto), (status = 409, body = ApiErrorEnvelope)))]
+pub async fn withdraw(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let record = crate::services::registrations::submit::withdraw(&app, candidate.id, &no).await?;
+    Ok(Json(dto(&app, &record)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    #[schema(example = "2024-12-01T10:00:00+08:00")]
+    pub at: String,
+    #[schema(example = "registration.submitted")]
+    pub action: String,
+    /// `candidate`, `staff` or `system`.
+    pub by: String,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// The registration's history (its audit trail as the candidate may see it).
+#[utoipa::path(get, path = "/registrations/{no}/history", tag = "registrations",
+    params(("no" = String, Path, description = "网报号")),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = ApiErrorEnvelope)))]
+pub async fn history(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+) -> Result<Json<Vec<HistoryEntry>>, AppError> {
+    let (record, _) = owned(&app, candidate.id, &no).await?;
+    let rows =
+        examreg_store::audit::for_subject(app.store.conn(), "registration", &record.id.to_string())
+            .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| HistoryEntry {
+                at: crate::format::rfc3339(r.at),
+                action: r.action,
+                // Which staff member decided is not the candidate's business; that staff did is.
+                by: r.actor_kind,
+                details: r.details,
+            })
+            .collect(),
+    ))
+}

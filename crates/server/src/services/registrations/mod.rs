@@ -2,6 +2,7 @@
 
 pub mod save_section;
 pub mod start_registration;
+pub mod submit;
 pub mod view;
 
 use examreg_domain::account::CandidateId;

@@ -3,7 +3,7 @@
 
 use examreg_domain::exam::ExamDefinition;
 use examreg_domain::journey::Step;
-use examreg_domain::registration::{Eligibility, evaluate};
+use examreg_domain::registration::{Eligibility, Status, evaluate};
 use examreg_store::registrations::RegistrationRecord;
 
 /// A node of the progress bar and whether it is reached.
@@ -24,7 +24,24 @@ pub fn steps(record: &RegistrationRecord) -> Vec<StepState> {
                 Step::FillIn => record.sections.complete(),
                 Step::Photo => record.photo_confirmed_at.is_some(),
                 Step::Materials => record.materials_completed_at.is_some(),
-                _ => false,
+                Step::Submit => matches!(
+                    record.status,
+                    Status::Submitted
+                        | Status::Confirmed
+                        | Status::Qualified
+                        | Status::NotQualified
+                        | Status::Paid
+                ),
+                Step::Confirmation => {
+                    matches!(
+                        record.status,
+                        Status::Confirmed | Status::Qualified | Status::NotQualified | Status::Paid
+                    )
+                }
+                Step::QualificationReview => {
+                    matches!(record.status, Status::Qualified | Status::Paid)
+                }
+                Step::Payment => record.status == Status::Paid,
             },
         })
         .collect()

@@ -168,6 +168,7 @@ async fn store_file(
         height: info.height,
         storage_key: key.clone(),
         created_at: now,
+        form_revision: Some(record.form_revision),
     };
     let outcome: Result<Vec<String>, UploadError> = async {
         let txn = app.store.write().await?;
