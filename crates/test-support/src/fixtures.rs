@@ -5,7 +5,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{ImageEncoder, RgbImage};
 
 fn noisy(width: u32, height: u32, quality: u8, noise: u32, seed: u32) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_u32 ^ seed.wrapping_mul(0x85EB_CA6B) | 1;
+    // `| 1`: a xorshift state must not be zero.
+    let mut state = (0x9E37_79B9_u32 ^ seed.wrapping_mul(0x85EB_CA6B)) | 1;
     let img = RgbImage::from_fn(width, height, |x, y| {
         state ^= state << 13;
         state ^= state >> 17;
@@ -14,7 +15,7 @@ fn noisy(width: u32, height: u32, quality: u8, noise: u32, seed: u32) -> Vec<u8>
         image::Rgb([
             ((x * 255) / width) as u8 ^ n,
             ((y * 255) / height) as u8,
-            (seed as u8).wrapping_add(n),
+            (seed % 100) as u8 + n,
         ])
     });
     let mut out = Vec::new();
@@ -74,4 +75,20 @@ pub fn png() -> Vec<u8> {
         )
         .unwrap();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_stay_within_their_limits_for_any_seed() {
+        for seed in (0..4000).step_by(397).chain([u32::MAX, 1 << 31, 9_999_999]) {
+            material(seed);
+        }
+        for seed in [0, 1, 255, 256, 9_999_999] {
+            photo(seed);
+            oversized(seed);
+        }
+    }
 }
