@@ -119,12 +119,26 @@ impl Store {
                 options.max_connections(16).min_connections(1);
             }
         }
-        let db = Database::connect(options).await.map_err(|e| match e {
-            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
-                StoreError::InvalidUrl(format!("{}: {e}", redact_url(url)))
+        // Two processes opening a fresh SQLite file at once race to switch it to WAL, and
+        // the loser is told "database is locked" before the busy timeout applies: retry.
+        let mut attempt = 0;
+        let db = loop {
+            attempt += 1;
+            match Database::connect(options.clone()).await {
+                Ok(db) => break db,
+                Err(e)
+                    if backend == Backend::Sqlite
+                        && attempt < 5
+                        && e.to_string().contains("database is locked") =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e @ (sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_))) => {
+                    return Err(StoreError::InvalidUrl(format!("{}: {e}", redact_url(url))));
+                }
+                Err(other) => return Err(StoreError::from(other)),
             }
-            other => StoreError::from(other),
-        })?;
+        };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Store {
             db,
