@@ -66,6 +66,14 @@ pub fn router(state: AppState) -> Router {
         .route(urls::REGISTRATIONS, post(candidate::registration::start))
         .route(urls::REGISTRATION, get(candidate::registration::task_list))
         .route(
+            urls::REGISTRATION_SUBMIT,
+            post(candidate::registration::submit),
+        )
+        .route(
+            urls::REGISTRATION_WITHDRAW,
+            post(candidate::registration::withdraw),
+        )
+        .route(
             urls::REGISTRATION_CHECK,
             get(candidate::registration::check),
         )

@@ -70,3 +70,6 @@ pub fn registration_materials(no: &str) -> String {
 pub fn api_file(no: &str, id: &str) -> String {
     format!("{API_V1}/registrations/{no}/files/{id}")
 }
+
+pub const REGISTRATION_SUBMIT: &str = "/registrations/{no}/submit";
+pub const REGISTRATION_WITHDRAW: &str = "/registrations/{no}/withdraw";

@@ -227,3 +227,97 @@ async fn submission_after_the_window_names_the_dates() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn submitting_and_withdrawing_from_the_page() {
+    use crate::html::{attr, select};
+    let app = TestApp::new().await;
+    let (client, no) = ready_to_submit(&app).await;
+    let page = client
+        .get(&format!("/registrations/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(select(&page, ".status-line strong"), ["填写中"]);
+    let csrf = attr(&page, "input[name=csrf_token]", "value").unwrap();
+    let action = attr(
+        &page,
+        &format!("form[action='/registrations/{no}/submit']"),
+        "action",
+    )
+    .unwrap();
+    let response = client
+        .http
+        .post(app.url(&action))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(response.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(select(&page, ".confirmation h2"), ["报名信息已提交"]);
+    assert!(select(&page, ".confirmation")[0].contains(&no));
+    assert_eq!(
+        select(&page, ".status-line strong"),
+        ["已提交，待报名点确认"]
+    );
+    assert_eq!(select(&page, ".progress li.reached").len(), 4);
+
+    let withdraw = format!("/registrations/{no}/withdraw");
+    let response = client
+        .http
+        .post(app.url(&withdraw))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(&format!("/registrations/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(select(&page, ".status-line strong"), ["填写中"]);
+}
+
+#[tokio::test]
+async fn an_incomplete_submission_from_the_page_lists_what_is_missing() {
+    use crate::html::{attr, select};
+    let app = TestApp::new().await;
+    let client = app.candidate().await;
+    let (_, created) = send(
+        &client,
+        Method::POST,
+        "/api/v1/registrations",
+        json!({"exam": "2025-shanghai"}),
+    )
+    .await;
+    let no = created["registration_no"].as_str().unwrap();
+    let page = client
+        .get(&format!("/registrations/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = attr(&page, "input[name=csrf_token]", "value").unwrap();
+    let response = client
+        .http
+        .post(app.url(&format!("/registrations/{no}/submit")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    let items = select(&page, ".error-summary li");
+    assert!(items[0].starts_with("还有 7 项未完成"), "{items:?}");
+    assert!(items.iter().any(|i| i == "请上传报名照片"), "{items:?}");
+    assert!(items.iter().any(|i| i == "请填写“基本情况”"), "{items:?}");
+}

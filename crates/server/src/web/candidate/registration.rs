@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::{FieldErrors, Section, TaskStatus, Verdict};
+use examreg_domain::registration::{FieldErrors, Section, Status, TaskStatus, Verdict};
 use examreg_store::candidates::{self, CandidateAccount};
 use examreg_store::registrations::RegistrationRecord;
 use serde::Deserialize;
@@ -105,6 +105,14 @@ struct TaskView {
 #[template(path = "candidate/registration.html")]
 struct TaskListPage {
     chrome: Chrome,
+    errors: FormErrors,
+    status_label: &'static str,
+    can_submit: bool,
+    can_withdraw: bool,
+    just_submitted: bool,
+    deadline: String,
+    submit_action: String,
+    withdraw_action: String,
     no: String,
     photo_href: String,
     materials_href: String,
@@ -121,20 +129,58 @@ struct TaskListPage {
     reasons: Vec<String>,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct TaskListQuery {
+    submitted: Option<String>,
+}
+
 pub async fn task_list(
     State(app): State<AppState>,
     csrf: CsrfToken,
     candidate: CurrentCandidate,
     Path(no): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<TaskListQuery>,
 ) -> Result<Response, AppError> {
-    let (record, exam) = owned(&app, candidate.id, &no).await?;
-    let account = account(&app, &candidate).await?;
+    let page = task_list_page(
+        &app,
+        &csrf,
+        &candidate,
+        &no,
+        FormErrors::default(),
+        query.submitted.is_some(),
+    )
+    .await?;
+    html(&page, StatusCode::OK)
+}
+
+async fn task_list_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    candidate: &CurrentCandidate,
+    no: &str,
+    errors: FormErrors,
+    just_submitted: bool,
+) -> Result<TaskListPage, AppError> {
+    let (record, exam) = owned(app, candidate.id, no).await?;
+    let account = account(app, candidate).await?;
     let eligibility = view::eligibility(&exam, &record);
-    let page = TaskListPage {
-        chrome: chrome(&csrf, &account),
-        no: record.no.to_string(),
-        photo_href: urls::registration_photo(record.no.as_str()),
-        materials_href: urls::registration_materials(record.no.as_str()),
+    let no = record.no.to_string();
+    let deadline = match record.status {
+        Status::Returned => exam.calendar.resubmit_deadline,
+        _ => exam.calendar.registration.closes,
+    };
+    Ok(TaskListPage {
+        chrome: chrome(csrf, &account),
+        errors,
+        status_label: record.status.label(),
+        can_submit: record.status.editable(),
+        can_withdraw: record.status == Status::Submitted,
+        just_submitted,
+        deadline: crate::format::date_time(deadline),
+        submit_action: format!("{}/submit", urls::registration(&no)),
+        withdraw_action: format!("{}/withdraw", urls::registration(&no)),
+        photo_href: urls::registration_photo(&no),
+        materials_href: urls::registration_materials(&no),
         photo_done: record.photo_confirmed_at.is_some(),
         materials_done: record.materials_completed_at.is_some(),
         exam_title: exam.title.clone(),
@@ -147,12 +193,12 @@ pub async fn task_list(
                     label: s.label(),
                     status: status.label(),
                     done: status == TaskStatus::Completed,
-                    href: urls::registration_section(record.no.as_str(), s.key()),
+                    href: urls::registration_section(&no, s.key()),
                 }
             })
             .collect(),
         complete: record.sections.complete(),
-        check_href: urls::registration_check(record.no.as_str()),
+        check_href: urls::registration_check(&no),
         form_revision: record.form_revision,
         verdict: eligibility.verdict.label(),
         verdict_class: match eligibility.verdict {
@@ -161,8 +207,58 @@ pub async fn task_list(
             Verdict::NeedsReview => "review",
         },
         reasons: eligibility.reasons,
-    };
-    html(&page, StatusCode::OK)
+        no,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+/// 提交报名信息 from the task list.
+pub async fn submit(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+    Form(_): Form<EmptyForm>,
+) -> Result<Response, AppError> {
+    match crate::services::registrations::submit::submit(&app, candidate.id, &no)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("{}?submitted=1", urls::registration(&no))).into_response())
+        }
+        Err(AppError::Invalid { message, fields }) => {
+            let mut errors = vec![crate::web::page::FieldError {
+                field: String::new(),
+                message,
+            }];
+            for messages in fields.into_values() {
+                if let Some(m) = messages.into_iter().next() {
+                    errors.push(crate::web::page::FieldError {
+                        field: String::new(),
+                        message: m,
+                    });
+                }
+            }
+            let page =
+                task_list_page(&app, &csrf, &candidate, &no, FormErrors(errors), false).await?;
+            html(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// 撤回 from the task list.
+pub async fn withdraw(
+    State(app): State<AppState>,
+    candidate: CurrentCandidate,
+    Path(no): Path<String>,
+    Form(_): Form<EmptyForm>,
+) -> Result<Response, AppError> {
+    crate::services::registrations::submit::withdraw(&app, candidate.id, &no).await?;
+    Ok(Redirect::to(&urls::registration(&no)).into_response())
 }
 
 // ----- one section -----
