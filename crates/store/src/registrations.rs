@@ -31,6 +31,8 @@ pub struct RegistrationRecord {
     pub photo_confirmed_at: Option<OffsetDateTime>,
     /// 上传全部证明材料: the set of materials was declared complete.
     pub materials_completed_at: Option<OffsetDateTime>,
+    /// The reasons of the latest return (a JSON list of {code, text, slot, note}).
+    pub return_reasons: serde_json::Value,
 }
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
@@ -66,6 +68,9 @@ fn from_row(row: registration::Model) -> Result<RegistrationRecord, StoreError> 
         updated_at: row.updated_at,
         photo_confirmed_at: row.photo_confirmed_at,
         materials_completed_at: row.materials_completed_at,
+        return_reasons: row
+            .return_reasons
+            .unwrap_or(serde_json::Value::Array(Vec::new())),
     })
 }
 
@@ -112,6 +117,7 @@ pub async fn create(
         updated_at: Set(now),
         photo_confirmed_at: Set(None),
         materials_completed_at: Set(None),
+        return_reasons: Set(None),
     };
     match registration::Entity::insert(row)
         .exec_without_returning(db)
@@ -308,4 +314,76 @@ pub async fn set_status(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// A decision: the status moves (compare-and-set on status and revision) and the return
+/// reasons are replaced (an empty list clears them).
+pub async fn decide(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: Status,
+    to: Status,
+    expected_revision: i32,
+    return_reasons: serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let result = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(to.key()))
+        .col_expr(
+            registration::Column::Revision,
+            Expr::value(expected_revision + 1),
+        )
+        .col_expr(
+            registration::Column::ReturnReasons,
+            Expr::value(Some(return_reasons)),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Status.eq(from.key()))
+        .filter(registration::Column::Revision.eq(expected_revision))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// What a staff queue asks for. `points: None` is the whole area.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<Status>,
+    pub points: Option<Vec<String>>,
+    pub point: Option<String>,
+    /// A 网报号 or its beginning.
+    pub number_prefix: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    filter: &QueueFilter,
+) -> Result<Vec<RegistrationRecord>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut query = registration::Entity::find();
+    if let Some(status) = filter.status {
+        query = query.filter(registration::Column::Status.eq(status.key()));
+    }
+    if let Some(points) = &filter.points {
+        query = query.filter(registration::Column::PointCode.is_in(points.clone()));
+    }
+    if let Some(point) = &filter.point {
+        query = query.filter(registration::Column::PointCode.eq(point.clone()));
+    }
+    if let Some(prefix) = &filter.number_prefix {
+        query = query.filter(registration::Column::RegistrationNo.starts_with(prefix.clone()));
+    }
+    query
+        .order_by_asc(registration::Column::UpdatedAt)
+        .order_by_asc(registration::Column::Id)
+        .offset(filter.page * filter.per_page)
+        .limit(filter.per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }

@@ -140,6 +140,15 @@ pub struct ExamDefinition {
     pub slots: Vec<SlotDefinition>,
     /// 报考条件 rules for the advisory pre-check.
     pub eligibility: crate::registration::EligibilityRules,
+    /// The coded reasons a registration point may give when it returns a registration.
+    pub return_reasons: Vec<ReturnReason>,
+}
+
+/// A reason for returning a registration, e.g. `material_unclear` 材料不清晰.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnReason {
+    pub code: String,
+    pub text: String,
 }
 
 impl ExamDefinition {
@@ -160,6 +169,10 @@ impl ExamDefinition {
 
     pub fn specialties_of(&self, level: Level) -> impl Iterator<Item = &Specialty> {
         self.specialties.iter().filter(move |s| s.level == level)
+    }
+
+    pub fn return_reason(&self, code: &str) -> Option<&ReturnReason> {
+        self.return_reasons.iter().find(|r| r.code == code)
     }
 
     pub fn slot(&self, id: &str) -> Option<&SlotDefinition> {

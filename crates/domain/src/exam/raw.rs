@@ -21,6 +21,15 @@ pub(super) struct RawExamDefinition {
     pub slots: Vec<RawSlot>,
     #[serde(default)]
     pub eligibility: crate::registration::EligibilityRules,
+    #[serde(default)]
+    pub return_reasons: Vec<RawReason>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReason {
+    pub code: String,
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize)]

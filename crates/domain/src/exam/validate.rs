@@ -378,6 +378,32 @@ pub(super) fn validate(
         }
     }
 
+    unique(&c, "return_reasons", &raw.return_reasons, |r| {
+        r.code.clone()
+    })?;
+    let return_reasons = raw
+        .return_reasons
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let code_ok = !r.code.is_empty()
+                && r.code.len() <= 40
+                && r.code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit());
+            if !code_ok {
+                return Err(c.err(
+                    format!("return_reasons[{i}].code"),
+                    "须为小写字母、数字和下划线",
+                ));
+            }
+            Ok(super::ReturnReason {
+                text: c.text(&format!("return_reasons[{i}].text"), r.text, 60)?,
+                code: r.code,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
     Ok(ExamDefinition {
         id,
         year: raw.exam.year,
@@ -395,5 +421,6 @@ pub(super) fn validate(
         uploads,
         slots,
         eligibility: raw.eligibility,
+        return_reasons,
     })
 }

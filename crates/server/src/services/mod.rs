@@ -6,4 +6,5 @@ pub mod accounts;
 pub mod captcha;
 pub mod create_staff;
 pub mod registrations;
+pub mod review;
 pub mod uploads;

@@ -302,3 +302,31 @@ impl From<crate::services::registrations::submit::SubmitError> for AppError {
         }
     }
 }
+
+impl From<crate::services::review::confirmation::ReviewError> for AppError {
+    fn from(err: crate::services::review::confirmation::ReviewError) -> Self {
+        use crate::services::review::confirmation::ReviewError;
+        match err {
+            ReviewError::NotFound => AppError::NotFound,
+            ReviewError::Forbidden => AppError::Forbidden {
+                code: "forbidden",
+                message: "报名确认由报名点审核员进行".into(),
+            },
+            ReviewError::Invalid(problems) => AppError::Invalid {
+                message: "审核意见有误".into(),
+                fields: problems.into_iter().map(|(k, m)| (k, vec![m])).collect(),
+            },
+            ReviewError::WrongStatus(message) => AppError::Conflict {
+                code: "wrong_status",
+                message,
+            },
+            ReviewError::Stale { current } => AppError::Conflict {
+                code: "revision_conflict",
+                message: format!(
+                    "该报名已在您查看后变更（考生修改或其他审核员已处理，当前为第 {current} 次修改），本次审核未保存，请刷新后重新审核"
+                ),
+            },
+            ReviewError::Store(e) => e.into(),
+        }
+    }
+}

@@ -586,7 +586,11 @@ async fn staff_see_their_scope_and_candidates_cannot_use_staff_routes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "a candidate on a staff route"
+    );
     let response = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
         .bearer_auth(&pudong.token)

@@ -140,6 +140,9 @@ async fn openapi_document_describes_every_api_route() {
             "/api/v1/registrations/{no}/withdraw",
             "/api/v1/session",
             "/api/v1/staff/me",
+            "/api/v1/staff/registrations",
+            "/api/v1/staff/registrations/{no}",
+            "/api/v1/staff/registrations/{no}/confirmation",
             "/api/v1/staff/session",
         ]
     );

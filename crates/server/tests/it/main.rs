@@ -18,6 +18,7 @@ mod notifications;
 mod pages;
 mod registration_pages;
 mod registrations;
+mod review;
 mod security;
 mod submission;
 mod upload_pages;

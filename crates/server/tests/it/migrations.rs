@@ -67,6 +67,7 @@ const EXPECTED_COLUMNS: &[(&str, &str)] = &[
     ("registration", "photo_confirmed_at"),
     ("registration", "point_code"),
     ("registration", "registration_no"),
+    ("registration", "return_reasons"),
     ("registration", "revision"),
     ("registration", "specialty_code"),
     ("registration", "status"),

@@ -23,6 +23,7 @@ pub struct Model {
     pub updated_at: TimeDateTimeWithTimeZone,
     pub photo_confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub materials_completed_at: Option<TimeDateTimeWithTimeZone>,
+    pub return_reasons: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261125_000002_accounts_and_sessions;
 mod m20261125_000003_registrations;
 mod m20261125_000004_uploads;
 mod m20261125_000005_form_revision_of_uploads;
+mod m20261125_000006_return_reasons;
 
 pub(crate) struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_registrations::Migration),
             Box::new(m20261125_000004_uploads::Migration),
             Box::new(m20261125_000005_form_revision_of_uploads::Migration),
+            Box::new(m20261125_000006_return_reasons::Migration),
         ]
     }
 }

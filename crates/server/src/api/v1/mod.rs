@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod exams;
 pub mod registrations;
+pub mod review;
 pub mod staff;
 pub mod uploads;
 
@@ -28,6 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::post_password_reset_confirm))
         .routes(routes!(staff::post_session, staff::delete_session))
         .routes(routes!(staff::me))
+        .routes(routes!(review::list))
+        .routes(routes!(review::get_case))
+        .routes(routes!(review::post_confirmation))
         .routes(routes!(registrations::create))
         .routes(routes!(registrations::get))
         .routes(routes!(registrations::put_section))

@@ -94,7 +94,7 @@ pub struct RegistrationDto {
     /// The seven nodes of the progress bar.
     pub steps: Vec<StepDto>,
     pub eligibility: EligibilityDto,
-    /// Reasons of a return by the registration point (none until review exists).
+    /// Reasons of the latest return by the registration point, in Chinese.
     pub return_reasons: Vec<String>,
 }
 
@@ -146,7 +146,25 @@ pub(crate) fn dto(app: &AppState, record: &RegistrationRecord) -> RegistrationDt
                 blocks_submission: false,
             },
         },
-        return_reasons: Vec::new(),
+        return_reasons: record
+            .return_reasons
+            .as_array()
+            .map(|reasons| {
+                reasons
+                    .iter()
+                    .map(|r| {
+                        let mut text = r["text"].as_str().unwrap_or_default().to_owned();
+                        if let Some(slot) = r["slot"].as_str() {
+                            text.push_str(&format!("（材料框 {slot}）"));
+                        }
+                        if let Some(note) = r["note"].as_str().filter(|n| !n.is_empty()) {
+                            text.push_str(&format!("：{note}"));
+                        }
+                        text
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -201,6 +201,16 @@ impl FromRequestParts<AppState> for CurrentStaff {
             .await
             .map_err(AuthRejection::Error)?
         else {
+            // A signed-in candidate knocking on a staff door is refused, not asked to sign in.
+            let candidate = load(parts, app, AccountKind::Candidate)
+                .await
+                .map_err(AuthRejection::Error)?;
+            if candidate.is_some() {
+                return Err(AuthRejection::Error(AppError::Forbidden {
+                    code: "forbidden",
+                    message: "此功能仅供工作人员使用".into(),
+                }));
+            }
             return Err(missing(parts, urls::STAFF));
         };
         let account = staff::get(app.store.conn(), StaffId(session.account_id))

@@ -1,0 +1,215 @@
+//! The staff API of CONTRACT.md: queue, case, 报名确认.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use examreg_domain::registration::Status;
+use examreg_domain::vocab::Vocabulary;
+use examreg_store::registrations::QueueFilter;
+use examreg_store::uploads;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiErrorEnvelope;
+use super::registrations::{RegistrationDto, dto};
+use super::uploads::FileDto;
+use crate::services::review::confirmation::{Decision, ReasonInput, decide};
+use crate::services::review::{Reviewer, case, queue};
+use crate::state::AppState;
+use crate::web::error::{AppError, FieldErrors};
+use crate::web::extract::{ApiJson, CurrentStaff};
+
+fn reviewer(staff: &CurrentStaff) -> Reviewer {
+    Reviewer {
+        id: staff.id,
+        role: staff.role,
+        scope: staff.scope.clone(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueueQuery {
+    /// `submitted`, `returned`, `confirmed` …
+    pub status: Option<String>,
+    /// A registration point code.
+    pub point: Option<String>,
+    /// A 网报号 or its beginning.
+    pub q: Option<String>,
+    /// From 0.
+    pub page: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueItem {
+    pub registration_no: String,
+    pub status: &'static str,
+    pub name: Option<String>,
+    pub point: Option<String>,
+    pub level: Option<&'static str>,
+    pub specialty_code: Option<String>,
+    pub updated_at: String,
+    pub revision: i32,
+}
+
+/// The queue the signed-in reviewer may see.
+#[utoipa::path(get, path = "/staff/registrations", tag = "staff",
+    params(
+        ("status" = Option<String>, Query, description = "submitted, returned, confirmed …"),
+        ("point" = Option<String>, Query, description = "A registration point code"),
+        ("q" = Option<String>, Query, description = "A 网报号 or its beginning"),
+        ("page" = Option<u64>, Query, description = "From 0; 50 a page"),
+    ),
+    responses((status = 200, body = Vec<QueueItem>), (status = 401, body = ApiErrorEnvelope), (status = 422, body = ApiErrorEnvelope)))]
+pub async fn list(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<Vec<QueueItem>>, AppError> {
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(key) => Some(Status::from_key(key).ok_or_else(|| {
+            let mut fields = FieldErrors::new();
+            fields.insert("status".into(), vec![format!("没有状态 {key}")]);
+            AppError::Invalid {
+                message: "筛选条件有误".into(),
+                fields,
+            }
+        })?),
+    };
+    let filter = QueueFilter {
+        status,
+        point: query.point.filter(|p| !p.is_empty()),
+        number_prefix: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        page: query.page.unwrap_or(0),
+        per_page: 50,
+        ..QueueFilter::default()
+    };
+    let records = queue(&app, &reviewer(&staff), filter).await?;
+    Ok(Json(
+        records
+            .into_iter()
+            .map(|r| QueueItem {
+                registration_no: r.no.to_string(),
+                status: r.status.key(),
+                name: r.sections.basic.as_ref().map(|b| b.name.clone()),
+                point: r.sections.exam.as_ref().map(|e| e.point.clone()),
+                level: r.sections.exam.as_ref().map(|e| e.level.key()),
+                specialty_code: r.sections.exam.as_ref().map(|e| e.specialty_code.clone()),
+                updated_at: crate::format::rfc3339(r.updated_at),
+                revision: r.revision,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDto {
+    #[serde(flatten)]
+    pub registration: RegistrationDto,
+    pub files: Vec<CaseFile>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseFile {
+    pub slot: String,
+    #[serde(flatten)]
+    pub file: FileDto,
+}
+
+/// The case: every field, the eligibility pre-check, every file.
+#[utoipa::path(get, path = "/staff/registrations/{no}", tag = "staff",
+    params(("no" = String, Path, description = "网报号")),
+    responses((status = 200, body = CaseDto), (status = 404, description = "Not in the reviewer's scope, or none", body = ApiErrorEnvelope)))]
+pub async fn get_case(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Path(no): Path<String>,
+) -> Result<Json<CaseDto>, AppError> {
+    let (record, _) = case(&app, &reviewer(&staff), &no)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
+    Ok(Json(CaseDto {
+        registration: dto(&app, &record),
+        files: files
+            .iter()
+            .map(|f| CaseFile {
+                slot: f.slot.clone(),
+                file: FileDto::from(f),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationBody {
+    /// `confirm` or `return`.
+    pub decision: String,
+    #[serde(default)]
+    pub reasons: Vec<ReasonBody>,
+    /// The revision the decision was made on (from the case).
+    pub revision: i32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub code: String,
+    pub slot: Option<String>,
+    pub note: Option<String>,
+}
+
+/// 报名确认: confirm, or return with coded reasons.
+#[utoipa::path(post, path = "/staff/registrations/{no}/confirmation", tag = "staff", request_body = ConfirmationBody,
+    params(("no" = String, Path, description = "网报号")),
+    responses(
+        (status = 200, body = RegistrationDto),
+        (status = 403, body = ApiErrorEnvelope),
+        (status = 404, body = ApiErrorEnvelope),
+        (status = 409, description = "Wrong status, or changed since the given revision", body = ApiErrorEnvelope),
+        (status = 422, description = "Unknown reason codes or slots; a return without reasons", body = ApiErrorEnvelope),
+    ))]
+pub async fn post_confirmation(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<ConfirmationBody>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let decision = match body.decision.as_str() {
+        "confirm" => Decision::Confirm,
+        "return" => Decision::Return,
+        other => {
+            let mut fields = FieldErrors::new();
+            fields.insert(
+                "decision".into(),
+                vec![format!("decision 只能是 confirm 或 return，收到 {other}")],
+            );
+            return Err(AppError::Invalid {
+                message: "审核意见有误".into(),
+                fields,
+            });
+        }
+    };
+    let reasons = body
+        .reasons
+        .into_iter()
+        .map(|r| ReasonInput {
+            code: r.code,
+            slot: r.slot,
+            note: r.note,
+        })
+        .collect();
+    let record = decide(
+        &app,
+        &reviewer(&staff),
+        &no,
+        decision,
+        reasons,
+        body.revision,
+    )
+    .await?;
+    Ok(Json(dto(&app, &record)))
+}
