@@ -32,6 +32,8 @@ impl AuditAction {
     pub const REGISTRATION_WITHDRAWN: AuditAction = AuditAction("registration.withdrawn");
     pub const REVIEW_CONFIRMED: AuditAction = AuditAction("review.confirmed");
     pub const REVIEW_RETURNED: AuditAction = AuditAction("review.returned");
+    pub const REVIEW_QUALIFIED: AuditAction = AuditAction("review.qualified");
+    pub const REVIEW_DISQUALIFIED: AuditAction = AuditAction("review.disqualified");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

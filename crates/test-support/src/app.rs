@@ -265,9 +265,19 @@ impl TestApp {
 
     /// A candidate signed in through the API with a cookie session, as a browser script.
     pub async fn candidate(&self) -> SignedInClient {
+        self.candidate_with_login().await.0
+    }
+
+    /// A signed-in candidate and the details to sign in again (after the clock moved on).
+    pub async fn candidate_with_login(&self) -> (SignedInClient, CandidateLogin) {
         let login = self
             .register_candidate(&format!("candidate{}", self.next_id()))
             .await;
+        (self.sign_in_as(&login).await, login)
+    }
+
+    /// Signs `login` in again, in a new client.
+    pub async fn sign_in_as(&self, login: &CandidateLogin) -> SignedInClient {
         self.sign_in("/api/v1/session", &login.username, &login.password)
             .await
     }

@@ -310,7 +310,9 @@ impl From<crate::services::review::confirmation::ReviewError> for AppError {
             ReviewError::NotFound => AppError::NotFound,
             ReviewError::Forbidden => AppError::Forbidden {
                 code: "forbidden",
-                message: "报名确认由报名点审核员进行".into(),
+                message:
+                    "您的角色不能进行此项审核：报名确认由报名点审核员进行，资格审核由考区审核员进行"
+                        .into(),
             },
             ReviewError::Invalid(problems) => AppError::Invalid {
                 message: "审核意见有误".into(),

@@ -1,6 +1,6 @@
 //! Steps of the candidate's journey that several tests share.
 
-use examreg_test_support::{SignedInClient, TestApp, fixtures};
+use examreg_test_support::{CandidateLogin, SignedInClient, TestApp, fixtures};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -17,7 +17,16 @@ pub(crate) async fn send(
 
 /// A Shanghai-hukou 主管护师 candidate (bachelor, public hospital) with all sections saved.
 pub(crate) async fn nurse(app: &TestApp, residency: &str) -> (SignedInClient, String) {
-    let client = app.candidate().await;
+    let (client, no, _) = nurse_with_login(app, residency).await;
+    (client, no)
+}
+
+/// [`nurse`], with the details to sign in again.
+pub(crate) async fn nurse_with_login(
+    app: &TestApp,
+    residency: &str,
+) -> (SignedInClient, String, CandidateLogin) {
+    let (client, login) = app.candidate_with_login().await;
     let (_, created) = send(
         &client,
         Method::POST,
@@ -61,7 +70,7 @@ pub(crate) async fn nurse(app: &TestApp, residency: &str) -> (SignedInClient, St
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    (client, no)
+    (client, no, login)
 }
 
 /// The required slots of the nurse of [`nurse`] with a Shanghai hukou.
@@ -71,7 +80,15 @@ pub(crate) const NURSE_REQUIRED: [&str; 9] = [
 
 /// A nurse's registration with a confirmed photo and completed materials: ready to submit.
 pub(crate) async fn ready_to_submit(app: &TestApp) -> (SignedInClient, String) {
-    let (client, no) = nurse(app, "shanghai_hukou").await;
+    let (client, no, _) = ready_to_submit_with_login(app).await;
+    (client, no)
+}
+
+/// [`ready_to_submit`], with the details to sign in again.
+pub(crate) async fn ready_to_submit_with_login(
+    app: &TestApp,
+) -> (SignedInClient, String, CandidateLogin) {
+    let (client, no, login) = nurse_with_login(app, "shanghai_hukou").await;
     let response = client
         .send(Method::PUT, &format!("/api/v1/registrations/{no}/photo"))
         .header("content-type", "image/jpeg")
@@ -108,5 +125,5 @@ pub(crate) async fn ready_to_submit(app: &TestApp) -> (SignedInClient, String) {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    (client, no)
+    (client, no, login)
 }

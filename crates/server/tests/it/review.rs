@@ -348,3 +348,86 @@ async fn bad_decisions_are_refused_specifically() {
         (StatusCode::CONFLICT, json!("wrong_status"))
     );
 }
+
+#[tokio::test]
+async fn qualification_is_decided_by_the_area_and_shown_from_publication() {
+    let app = TestApp::new().await;
+    let (candidate, no, login) = crate::journey::ready_to_submit_with_login(&app).await;
+    send(
+        &candidate,
+        Method::POST,
+        &format!("/api/v1/registrations/{no}/submit"),
+        json!({}),
+    )
+    .await;
+    let pudong = app.staff("point-reviewer", &["310115"]).await;
+    let revision = case(&pudong, &no).await["revision"].clone();
+    let (status, _) = decide(
+        &pudong,
+        &no,
+        json!({"decision": "confirm", "revision": revision}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let qualify = |reviewer: SignedInClient, body: Value| {
+        let no = no.clone();
+        async move {
+            send(
+                &reviewer,
+                Method::POST,
+                &format!("/api/v1/staff/registrations/{no}/qualification"),
+                body,
+            )
+            .await
+        }
+    };
+    let revision = case(&pudong, &no).await["revision"].clone();
+    let (status, _) = qualify(
+        pudong.clone(),
+        json!({"decision": "approve", "revision": revision}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "points confirm; the area qualifies"
+    );
+    let area = app.staff("area-reviewer", &[]).await;
+    let (status, body) = qualify(
+        area.clone(),
+        json!({"decision": "approve", "revision": revision}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "qualified");
+
+    // Before 2025-01-26 the candidate still reads 报名确认通过.
+    let (_, mine) = candidate
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(mine["status"], "confirmed");
+    assert_eq!(mine["steps"][5]["reached"], false);
+    let (_, history) = candidate
+        .get_json(&format!("/api/v1/registrations/{no}/history"))
+        .await;
+    assert!(
+        !history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["action"] == "review.qualified")
+    );
+
+    // From the publication time on, the result shows.
+    app.clock.set(time::macros::datetime!(2025-01-26 00:00 +8));
+    let candidate = app.sign_in_as(&login).await;
+    let (_, mine) = candidate
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(mine["status"], "qualified");
+    assert_eq!(
+        mine["steps"][5],
+        json!({"label": "资格审核", "reached": true})
+    );
+}

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::list))
         .routes(routes!(review::get_case))
         .routes(routes!(review::post_confirmation))
+        .routes(routes!(review::post_qualification))
         .routes(routes!(registrations::create))
         .routes(routes!(registrations::get))
         .routes(routes!(registrations::put_section))

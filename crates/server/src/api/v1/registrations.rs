@@ -98,7 +98,20 @@ pub struct RegistrationDto {
     pub return_reasons: Vec<String>,
 }
 
+/// The registration as its candidate sees it: a qualification decision shows only from
+/// the publication time of the exam definition.
 pub(crate) fn dto(app: &AppState, record: &RegistrationRecord) -> RegistrationDto {
+    match app.exams.get(&record.exam_id) {
+        Some(exam) => dto_for_staff(
+            app,
+            &view::visible_to_candidate(record, exam, app.clock.now()),
+        ),
+        None => dto_for_staff(app, record),
+    }
+}
+
+/// The registration as it is.
+pub(crate) fn dto_for_staff(app: &AppState, record: &RegistrationRecord) -> RegistrationDto {
     let exam = app.exams.get(&record.exam_id);
     let eligibility = exam.map(|e| {
         (
@@ -279,12 +292,21 @@ pub async fn history(
     candidate: CurrentCandidate,
     Path(no): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, AppError> {
-    let (record, _) = owned(&app, candidate.id, &no).await?;
+    let (record, exam) = owned(&app, candidate.id, &no).await?;
     let rows =
         examreg_store::audit::for_subject(app.store.conn(), "registration", &record.id.to_string())
             .await?;
+    // The qualification decision is the candidate's to see only from its publication time.
+    let published = app.clock.now() >= exam.calendar.qualification_results_published;
     Ok(Json(
         rows.into_iter()
+            .filter(|r| {
+                published
+                    || !matches!(
+                        r.action.as_str(),
+                        "review.qualified" | "review.disqualified"
+                    )
+            })
             .map(|r| HistoryEntry {
                 at: crate::format::rfc3339(r.at),
                 action: r.action,

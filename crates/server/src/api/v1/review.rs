@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorEnvelope;
-use super::registrations::{RegistrationDto, dto};
+use super::registrations::{RegistrationDto, dto_for_staff};
 use super::uploads::FileDto;
 use crate::services::review::confirmation::{Decision, ReasonInput, decide};
 use crate::services::review::{Reviewer, case, queue};
@@ -132,7 +132,7 @@ pub async fn get_case(
         .ok_or(AppError::NotFound)?;
     let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
     Ok(Json(CaseDto {
-        registration: dto(&app, &record),
+        registration: dto_for_staff(&app, &record),
         files: files
             .iter()
             .map(|f| CaseFile {
@@ -211,5 +211,58 @@ pub async fn post_confirmation(
         body.revision,
     )
     .await?;
-    Ok(Json(dto(&app, &record)))
+    Ok(Json(dto_for_staff(&app, &record)))
+}
+
+/// 资格审核 by the exam area: approve, or reject with reasons. The candidate sees the
+/// result from the publication time of the exam definition.
+#[utoipa::path(post, path = "/staff/registrations/{no}/qualification", tag = "staff", request_body = ConfirmationBody,
+    params(("no" = String, Path, description = "网报号")),
+    responses(
+        (status = 200, body = RegistrationDto),
+        (status = 403, body = ApiErrorEnvelope),
+        (status = 404, body = ApiErrorEnvelope),
+        (status = 409, description = "Not confirmed, or changed since the given revision", body = ApiErrorEnvelope),
+        (status = 422, body = ApiErrorEnvelope),
+    ))]
+pub async fn post_qualification(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<ConfirmationBody>,
+) -> Result<Json<RegistrationDto>, AppError> {
+    let decision = match body.decision.as_str() {
+        "approve" => Decision::Qualify,
+        "reject" => Decision::Disqualify,
+        other => {
+            let mut fields = FieldErrors::new();
+            fields.insert(
+                "decision".into(),
+                vec![format!("decision 只能是 approve 或 reject，收到 {other}")],
+            );
+            return Err(AppError::Invalid {
+                message: "审核意见有误".into(),
+                fields,
+            });
+        }
+    };
+    let reasons = body
+        .reasons
+        .into_iter()
+        .map(|r| ReasonInput {
+            code: r.code,
+            slot: r.slot,
+            note: r.note,
+        })
+        .collect();
+    let record = decide(
+        &app,
+        &reviewer(&staff),
+        &no,
+        decision,
+        reasons,
+        body.revision,
+    )
+    .await?;
+    Ok(Json(dto_for_staff(&app, &record)))
 }

@@ -50,3 +50,22 @@ pub fn steps(record: &RegistrationRecord) -> Vec<StepState> {
 pub fn eligibility(exam: &ExamDefinition, record: &RegistrationRecord) -> Eligibility {
     evaluate(exam, &record.sections)
 }
+
+/// The registration as its candidate may see it now: a qualification decision stays
+/// hidden (the registration reads as confirmed) until the exam's publication time.
+pub fn visible_to_candidate(
+    record: &RegistrationRecord,
+    exam: &ExamDefinition,
+    now: time::OffsetDateTime,
+) -> RegistrationRecord {
+    let decided = matches!(record.status, Status::Qualified | Status::NotQualified);
+    if decided && now < exam.calendar.qualification_results_published {
+        RegistrationRecord {
+            status: Status::Confirmed,
+            return_reasons: serde_json::json!([]),
+            ..record.clone()
+        }
+    } else {
+        record.clone()
+    }
+}

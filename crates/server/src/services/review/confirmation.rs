@@ -1,9 +1,9 @@
-//! 报名确认: the registration point confirms a submitted registration or returns it with
-//! coded reasons. A decision names the revision it was made on: if the candidate changed
-//! something, or another reviewer decided first, it is refused and nothing is written.
+//! Decisions on a registration: 报名确认 by the registration point (confirm, or return with
+//! coded reasons) and 资格审核 by the exam area (qualify, or disqualify with reasons). A
+//! decision names the revision it was made on: if the candidate changed something, or
+//! another reviewer decided first, it is refused and nothing is written.
 
 use examreg_domain::account::{Actor, StaffRole};
-use examreg_domain::registration::Status;
 use examreg_domain::registration::lifecycle::{Event, transition};
 use examreg_store::StoreError;
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
@@ -15,8 +15,51 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// 报名确认通过.
     Confirm,
+    /// 报名确认不通过 (reasons required).
     Return,
+    /// 资格审核通过.
+    Qualify,
+    /// 资格审核不通过 (reasons required).
+    Disqualify,
+}
+
+impl Decision {
+    fn event(self) -> Event {
+        match self {
+            Decision::Confirm => Event::Confirm,
+            Decision::Return => Event::Return,
+            Decision::Qualify => Event::Qualify,
+            Decision::Disqualify => Event::Disqualify,
+        }
+    }
+
+    fn needs_reasons(self) -> bool {
+        matches!(self, Decision::Return | Decision::Disqualify)
+    }
+
+    /// Who may take it: registration points confirm, the exam area qualifies; an
+    /// administrator may do both.
+    fn allowed(self, role: StaffRole) -> bool {
+        match self {
+            Decision::Confirm | Decision::Return => {
+                matches!(role, StaffRole::PointReviewer | StaffRole::Admin)
+            }
+            Decision::Qualify | Decision::Disqualify => {
+                matches!(role, StaffRole::AreaReviewer | StaffRole::Admin)
+            }
+        }
+    }
+
+    fn action(self) -> AuditAction {
+        match self {
+            Decision::Confirm => AuditAction::REVIEW_CONFIRMED,
+            Decision::Return => AuditAction::REVIEW_RETURNED,
+            Decision::Qualify => AuditAction::REVIEW_QUALIFIED,
+            Decision::Disqualify => AuditAction::REVIEW_DISQUALIFIED,
+        }
+    }
 }
 
 /// One reason as the reviewer gave it.
@@ -54,26 +97,25 @@ pub async fn decide(
     reasons: Vec<ReasonInput>,
     revision: i32,
 ) -> Result<RegistrationRecord, ReviewError> {
-    if !matches!(reviewer.role, StaffRole::PointReviewer | StaffRole::Admin) {
+    if !decision.allowed(reviewer.role) {
         return Err(ReviewError::Forbidden);
     }
     let (record, exam) = case(app, reviewer, no)
         .await?
         .ok_or(ReviewError::NotFound)?;
-    let event = match decision {
-        Decision::Confirm => Event::Confirm,
-        Decision::Return => Event::Return,
-    };
-    let next =
-        transition(record.status, event).map_err(|e| ReviewError::WrongStatus(e.to_string()))?;
+    let next = transition(record.status, decision.event())
+        .map_err(|e| ReviewError::WrongStatus(e.to_string()))?;
     if revision != record.revision {
         return Err(ReviewError::Stale {
             current: record.revision,
         });
     }
     let mut problems = Vec::new();
-    if decision == Decision::Return && reasons.is_empty() {
-        problems.push(("reasons".to_owned(), "退回时请至少选择一个原因".to_owned()));
+    if decision.needs_reasons() && reasons.is_empty() {
+        problems.push((
+            "reasons".to_owned(),
+            "不通过时请至少选择一个原因".to_owned(),
+        ));
     }
     let mut stored = Vec::new();
     for (i, reason) in reasons.iter().enumerate() {
@@ -127,7 +169,7 @@ pub async fn decide(
         AuditEntry {
             at: now,
             actor: &Actor::Staff(reviewer.id),
-            action: if next == Status::Returned { AuditAction::REVIEW_RETURNED } else { AuditAction::REVIEW_CONFIRMED },
+            action: decision.action(),
             subject: Some(("registration", record.id.to_string())),
             outcome: Outcome::Success,
             ip: None,

@@ -162,6 +162,7 @@ async fn task_list_page(
     just_submitted: bool,
 ) -> Result<TaskListPage, AppError> {
     let (record, exam) = owned(app, candidate.id, no).await?;
+    let record = view::visible_to_candidate(&record, &exam, app.clock.now());
     let account = account(app, candidate).await?;
     let eligibility = view::eligibility(&exam, &record);
     let no = record.no.to_string();
