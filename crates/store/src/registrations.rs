@@ -350,6 +350,7 @@ pub async fn decide(
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     pub status: Option<Status>,
+    pub exam_id: Option<String>,
     pub points: Option<Vec<String>>,
     pub point: Option<String>,
     /// A 网报号 or its beginning.
@@ -366,6 +367,9 @@ pub async fn queue(
     let mut query = registration::Entity::find();
     if let Some(status) = filter.status {
         query = query.filter(registration::Column::Status.eq(status.key()));
+    }
+    if let Some(exam_id) = &filter.exam_id {
+        query = query.filter(registration::Column::ExamId.eq(exam_id.clone()));
     }
     if let Some(points) = &filter.points {
         query = query.filter(registration::Column::PointCode.is_in(points.clone()));

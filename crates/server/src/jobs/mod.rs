@@ -1,6 +1,7 @@
 //! Background work, one job per file. Jobs read their work from the database, so any node
 //! may run them, and each is harmless when run twice.
 
+pub mod abandon_after_deadlines;
 pub mod deliver_notifications;
 pub mod purge_expired;
 
@@ -15,11 +16,17 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut deliver = tokio::time::interval(Duration::from_secs(2));
         let mut purge = tokio::time::interval(Duration::from_secs(300));
+        let mut deadlines = tokio::time::interval(Duration::from_secs(30));
         loop {
             tokio::select! {
                 _ = deliver.tick() => {
                     if let Err(err) = deliver_notifications::run_once(&app).await {
                         tracing::warn!(error = %err, "delivering notifications");
+                    }
+                }
+                _ = deadlines.tick() => {
+                    if let Err(err) = abandon_after_deadlines::run_once(&app).await {
+                        tracing::warn!(error = %err, "applying deadlines");
                     }
                 }
                 _ = purge.tick() => {

@@ -9,6 +9,7 @@
 mod accounts;
 mod api_exams;
 mod cli;
+mod deadlines;
 mod health;
 mod home;
 mod html;
