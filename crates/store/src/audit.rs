@@ -79,6 +79,21 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
 }
 
+fn from_row(r: audit_log::Model) -> AuditRecord {
+    AuditRecord {
+        id: r.id,
+        at: r.occurred_at,
+        actor_kind: r.actor_kind,
+        actor_id: r.actor_id,
+        action: r.action,
+        subject_kind: r.subject_kind,
+        subject_id: r.subject_id,
+        outcome: r.outcome,
+        ip: r.ip,
+        details: r.details,
+    }
+}
+
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<(), StoreError> {
     let actor_id = match entry.actor {
         Actor::Staff(id) => Some(id.to_string()),
@@ -114,21 +129,7 @@ pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditRe
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRecord {
-            id: r.id,
-            at: r.occurred_at,
-            actor_kind: r.actor_kind,
-            actor_id: r.actor_id,
-            action: r.action,
-            subject_kind: r.subject_kind,
-            subject_id: r.subject_id,
-            outcome: r.outcome,
-            ip: r.ip,
-            details: r.details,
-        })
-        .collect())
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// The entries about one subject, oldest first.
@@ -144,19 +145,5 @@ pub async fn for_subject(
         .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRecord {
-            id: r.id,
-            at: r.occurred_at,
-            actor_kind: r.actor_kind,
-            actor_id: r.actor_id,
-            action: r.action,
-            subject_kind: r.subject_kind,
-            subject_id: r.subject_id,
-            outcome: r.outcome,
-            ip: r.ip,
-            details: r.details,
-        })
-        .collect())
+    Ok(rows.into_iter().map(from_row).collect())
 }

@@ -4,16 +4,7 @@ use examreg_test_support::{SignedInClient, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn send(
-    client: &SignedInClient,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = client.send(method, path).json(&body).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::journey::send;
 
 async fn start(client: &SignedInClient) -> String {
     let (status, body) = send(

@@ -178,20 +178,39 @@ pub async fn post_confirmation(
     Path(no): Path<String>,
     ApiJson(body): ApiJson<ConfirmationBody>,
 ) -> Result<Json<RegistrationDto>, AppError> {
-    let decision = match body.decision.as_str() {
-        "confirm" => Decision::Confirm,
-        "return" => Decision::Return,
-        other => {
-            let mut fields = FieldErrors::new();
-            fields.insert(
-                "decision".into(),
-                vec![format!("decision 只能是 confirm 或 return，收到 {other}")],
-            );
-            return Err(AppError::Invalid {
-                message: "审核意见有误".into(),
-                fields,
-            });
-        }
+    decide_with(
+        &app,
+        &staff,
+        &no,
+        body,
+        [("confirm", Decision::Confirm), ("return", Decision::Return)],
+    )
+    .await
+}
+
+/// Takes one of the two `decisions` named in the body, with its reasons.
+async fn decide_with(
+    app: &AppState,
+    staff: &CurrentStaff,
+    no: &str,
+    body: ConfirmationBody,
+    decisions: [(&'static str, Decision); 2],
+) -> Result<Json<RegistrationDto>, AppError> {
+    let Some(decision) = decisions
+        .iter()
+        .find(|(key, _)| *key == body.decision)
+        .map(|(_, d)| *d)
+    else {
+        let mut fields = FieldErrors::new();
+        let expected = format!(
+            "decision 只能是 {} 或 {}，收到 {}",
+            decisions[0].0, decisions[1].0, body.decision
+        );
+        fields.insert("decision".into(), vec![expected]);
+        return Err(AppError::Invalid {
+            message: "审核意见有误".into(),
+            fields,
+        });
     };
     let reasons = body
         .reasons
@@ -202,16 +221,8 @@ pub async fn post_confirmation(
             note: r.note,
         })
         .collect();
-    let record = decide(
-        &app,
-        &reviewer(&staff),
-        &no,
-        decision,
-        reasons,
-        body.revision,
-    )
-    .await?;
-    Ok(Json(dto_for_staff(&app, &record)))
+    let record = decide(app, &reviewer(staff), no, decision, reasons, body.revision).await?;
+    Ok(Json(dto_for_staff(app, &record)))
 }
 
 /// 资格审核 by the exam area: approve, or reject with reasons. The candidate sees the
@@ -231,38 +242,15 @@ pub async fn post_qualification(
     Path(no): Path<String>,
     ApiJson(body): ApiJson<ConfirmationBody>,
 ) -> Result<Json<RegistrationDto>, AppError> {
-    let decision = match body.decision.as_str() {
-        "approve" => Decision::Qualify,
-        "reject" => Decision::Disqualify,
-        other => {
-            let mut fields = FieldErrors::new();
-            fields.insert(
-                "decision".into(),
-                vec![format!("decision 只能是 approve 或 reject，收到 {other}")],
-            );
-            return Err(AppError::Invalid {
-                message: "审核意见有误".into(),
-                fields,
-            });
-        }
-    };
-    let reasons = body
-        .reasons
-        .into_iter()
-        .map(|r| ReasonInput {
-            code: r.code,
-            slot: r.slot,
-            note: r.note,
-        })
-        .collect();
-    let record = decide(
+    decide_with(
         &app,
-        &reviewer(&staff),
+        &staff,
         &no,
-        decision,
-        reasons,
-        body.revision,
+        body,
+        [
+            ("approve", Decision::Qualify),
+            ("reject", Decision::Disqualify),
+        ],
     )
-    .await?;
-    Ok(Json(dto_for_staff(&app, &record)))
+    .await
 }

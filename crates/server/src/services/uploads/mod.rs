@@ -119,6 +119,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The (photo confirmed, materials completed) milestones after a file of `slot` changed: a
+/// new photo must be confirmed again; changed materials must be completed again.
+fn milestones_after_change(
+    record: &RegistrationRecord,
+    slot: &str,
+) -> (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>) {
+    if slot == PHOTO_SLOT {
+        (None, record.materials_completed_at)
+    } else {
+        (record.photo_confirmed_at, None)
+    }
+}
+
 /// Stores one file into `slot` of the registration (materials or the photo).
 #[expect(
     clippy::too_many_arguments,
@@ -187,12 +200,7 @@ async fn store_file(
             return Err(UploadError::Full { title: title.to_owned(), max: max_files });
         }
         uploads::insert(&*txn, &upload).await?;
-        // A new photo must be confirmed again; changed materials must be completed again.
-        let (photo, materials) = if slot == PHOTO_SLOT {
-            (None, record.materials_completed_at)
-        } else {
-            (record.photo_confirmed_at, None)
-        };
+        let (photo, materials) = milestones_after_change(record, slot);
         registrations::set_milestones(&*txn, record.id, photo, materials, now).await?;
         audit::record(
             &*txn,
@@ -325,11 +333,7 @@ pub async fn delete_file(
     let txn = app.store.write().await?;
     registrations::lock(&*txn, record.id).await?;
     uploads::delete(&*txn, upload.id).await?;
-    let (photo, materials) = if upload.slot == PHOTO_SLOT {
-        (None, record.materials_completed_at)
-    } else {
-        (record.photo_confirmed_at, None)
-    };
+    let (photo, materials) = milestones_after_change(&record, &upload.slot);
     registrations::set_milestones(&*txn, record.id, photo, materials, now).await?;
     audit::record(
         &*txn,
