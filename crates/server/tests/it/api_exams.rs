@@ -143,6 +143,7 @@ async fn openapi_document_describes_every_api_route() {
             "/api/v1/staff/registrations",
             "/api/v1/staff/registrations/{no}",
             "/api/v1/staff/registrations/{no}/confirmation",
+            "/api/v1/staff/registrations/{no}/files/{id}",
             "/api/v1/staff/registrations/{no}/qualification",
             "/api/v1/staff/session",
         ]

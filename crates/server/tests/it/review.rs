@@ -215,6 +215,27 @@ async fn reviewers_see_only_their_points() {
 }
 
 #[tokio::test]
+async fn images_are_served_to_reviewers_in_scope_only() {
+    let app = TestApp::new().await;
+    let (_, no) = submitted(&app).await;
+    let pudong = app.staff("point-reviewer", &["310115"]).await;
+    let seen = case(&pudong, &no).await;
+    let file = seen["files"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/staff/registrations/{no}/files/{file}");
+    let response = pudong.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    let huangpu = app.staff("point-reviewer", &["310101"]).await;
+    assert_eq!(huangpu.get(&path).await.status(), StatusCode::NOT_FOUND);
+    let other = app.candidate().await;
+    assert_eq!(other.get(&path).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn two_reviewers_at_once_one_decision() {
     let app = TestApp::new().await;
     let (_, no) = submitted(&app).await;

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::get_case))
         .routes(routes!(review::post_confirmation))
         .routes(routes!(review::post_qualification))
+        .routes(routes!(review::get_file))
         .routes(routes!(registrations::create))
         .routes(routes!(registrations::get))
         .routes(routes!(registrations::put_section))

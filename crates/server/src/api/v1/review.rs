@@ -254,3 +254,18 @@ pub async fn post_qualification(
     )
     .await
 }
+
+/// An image of a case, for reviewers whose scope covers it.
+#[utoipa::path(get, path = "/staff/registrations/{no}/files/{id}", tag = "staff",
+    params(("no" = String, Path, description = "网报号"), ("id" = String, Path, description = "File id")),
+    responses((status = 200, content_type = "image/jpeg", description = "The image"), (status = 404, body = ApiErrorEnvelope)))]
+pub async fn get_file(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Path((no, id)): Path<(String, String)>,
+) -> Result<axum::response::Response, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let (upload, bytes) =
+        crate::services::uploads::file_for_reviewer(&app, &reviewer(&staff), &no, id).await?;
+    Ok(super::uploads::jpeg_response(&upload, bytes))
+}

@@ -460,3 +460,21 @@ pub async fn collect_orphans(app: &AppState) -> Result<usize, StoreError> {
     }
     Ok(removed)
 }
+
+/// The bytes of a file of a registration the reviewer's scope covers.
+pub async fn file_for_reviewer(
+    app: &AppState,
+    reviewer: &crate::services::review::Reviewer,
+    no: &str,
+    file: Uuid,
+) -> Result<(UploadRecord, Bytes), UploadError> {
+    let (record, _) = crate::services::review::case(app, reviewer, no)
+        .await?
+        .ok_or(UploadError::NotFound)?;
+    let upload = uploads::find(app.store.conn(), file)
+        .await?
+        .filter(|u| u.registration_id == record.id);
+    let upload = upload.ok_or(UploadError::NotFound)?;
+    let bytes = app.files.get(&upload.storage_key).await?;
+    Ok((upload, bytes))
+}
