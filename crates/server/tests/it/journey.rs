@@ -127,3 +127,15 @@ pub(crate) async fn ready_to_submit_with_login(
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     (client, no, login)
 }
+
+/// A JSON POST without any session, as an API client before sign-in.
+pub(crate) async fn post_anonymous(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

@@ -21,6 +21,7 @@ mod registration_pages;
 mod registrations;
 mod review;
 mod security;
+mod sessions;
 mod submission;
 mod upload_pages;
 mod uploads;
