@@ -73,6 +73,7 @@ async fn main() {
     for factor in [1, 16, 64] {
         let clients = cores * factor;
         let deadline = Instant::now() + Duration::from_secs(secs);
+        examreg_store::files::install_tls_provider();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(clients)
             .build()

@@ -130,7 +130,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let bare_url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
-    let http = reqwest::Client::new();
+    let http = examreg_test_support::http();
     let (base_rate, base_p50, base_p99) = drive(bodies.clone(), {
         let http = http.clone();
         move |i, body| {

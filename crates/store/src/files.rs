@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::StoreError;
@@ -24,13 +26,30 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Opens the store named by `url`: `file:///absolute/dir` (created if missing).
+    /// Opens the store named by `url`: `file:///absolute/dir` (created if missing) or
+    /// `s3://bucket[/prefix]?endpoint=…&region=…` (credentials from the usual AWS
+    /// variables). Writes the ready marker, so a store that cannot be written stops start-up.
     pub async fn open(url: &str) -> Result<FileStore, StoreError> {
-        let Some(path) = url.strip_prefix("file://") else {
+        let store = if url.starts_with("s3://") {
+            FileStore::open_s3(url)?
+        } else if let Some(path) = url.strip_prefix("file://") {
+            FileStore::open_local(url, path).await?
+        } else {
             return Err(StoreError::InvalidStorageUrl(format!(
-                "{url}: expected file:///absolute/path (S3 storage is not available in this build)"
+                "{url}: expected file:///absolute/path or s3://bucket?endpoint=…&region=…"
             )));
         };
+        store
+            .inner
+            .put(
+                &Path::from(READY_MARKER),
+                PutPayload::from(Bytes::from_static(b"ok\n")),
+            )
+            .await?;
+        Ok(store)
+    }
+
+    async fn open_local(url: &str, path: &str) -> Result<FileStore, StoreError> {
         let dir = PathBuf::from(path);
         if !dir.is_absolute() {
             return Err(StoreError::InvalidStorageUrl(format!(
@@ -44,19 +63,52 @@ impl FileStore {
             ))
         })?;
         let local = LocalFileSystem::new_with_prefix(&dir)?;
-        let store = FileStore {
+        Ok(FileStore {
             inner: Arc::new(local),
             description: url.to_owned(),
             local_root: Some(dir),
+        })
+    }
+
+    /// An S3-compatible bucket, addressed path-style (as MinIO, Ceph and s3s serve it).
+    /// Key prefixes let several deployments share one bucket.
+    fn open_s3(url: &str) -> Result<FileStore, StoreError> {
+        let invalid = |why: &str| StoreError::InvalidStorageUrl(format!("{url}: {why}"));
+        let parsed = url::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+        let bucket = parsed
+            .host_str()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| invalid("the bucket name is missing"))?;
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        for (key, value) in parsed.query_pairs() {
+            builder = match key.as_ref() {
+                "endpoint" => {
+                    let allow_http = value.starts_with("http://");
+                    builder
+                        .with_endpoint(value.as_ref())
+                        .with_allow_http(allow_http)
+                }
+                "region" => builder.with_region(value.as_ref()),
+                other => {
+                    return Err(invalid(&format!(
+                        "unknown setting `{other}` (endpoint, region)"
+                    )));
+                }
+            };
+        }
+        install_tls_provider();
+        let s3: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
+        let prefix = parsed.path().trim_matches('/');
+        let inner = if prefix.is_empty() {
+            s3
+        } else {
+            Arc::new(PrefixStore::new(s3, prefix))
         };
-        store
-            .inner
-            .put(
-                &Path::from(READY_MARKER),
-                PutPayload::from(Bytes::from_static(b"ok\n")),
-            )
-            .await?;
-        Ok(store)
+        Ok(FileStore {
+            inner,
+            description: url.to_owned(),
+            local_root: None,
+        })
     }
 
     pub fn description(&self) -> &str {
@@ -126,6 +178,13 @@ impl FileStore {
     }
 }
 
+/// Makes `ring` the process's TLS provider. reqwest is built without a bundled provider so
+/// that only `ring` is linked; any reqwest client in the process needs this first. A second
+/// call is a harmless no-op.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +208,45 @@ mod tests {
             FileStore::open("ftp://x/y").await,
             Err(StoreError::InvalidStorageUrl(_))
         ));
+        for url in [
+            "s3://",
+            "s3://bucket?endpoint=http://127.0.0.1:1&colour=blue",
+        ] {
+            assert!(
+                matches!(
+                    FileStore::open(url).await,
+                    Err(StoreError::InvalidStorageUrl(_))
+                ),
+                "{url}"
+            );
+        }
+    }
+
+    /// The S3 path against a real S3 server when `.ci/run` started one.
+    #[tokio::test]
+    async fn s3_round_trip_when_a_server_is_configured() {
+        let Ok(base) = std::env::var("EXAMREG_TEST_S3_URL") else {
+            eprintln!("EXAMREG_TEST_S3_URL not set: the S3 round trip is skipped");
+            return;
+        };
+        let url = with_prefix(&base, &format!("unit-{}", uuid::Uuid::new_v4()));
+        let store = FileStore::open(&url).await.unwrap();
+        store.check().await.unwrap();
+        store
+            .put_durable("a/b.jpg", Bytes::from_static(b"\xff\xd8 bytes"))
+            .await
+            .unwrap();
+        assert_eq!(&store.get("a/b.jpg").await.unwrap()[..], b"\xff\xd8 bytes");
+        let mut keys = store.list("a").await.unwrap();
+        keys.sort();
+        assert_eq!(keys, ["a/b.jpg"]);
+        store.delete("a/b.jpg").await.unwrap();
+        store.delete("a/b.jpg").await.unwrap();
+        assert!(store.list("a").await.unwrap().is_empty());
+    }
+
+    fn with_prefix(base: &str, prefix: &str) -> String {
+        let (head, query) = base.split_once('?').unwrap_or((base, ""));
+        format!("{}/{prefix}?{query}", head.trim_end_matches('/'))
     }
 }

@@ -117,16 +117,33 @@ pub fn test_config(dir: &Path, database_url: &str) -> Config {
         listen = "127.0.0.1:0"
         data_dir = "{dir}"
         database_url = "{database_url}"
-        storage_url = "file://{dir}/files"
+        storage_url = "{storage_url}"
 
         [argon2]
         memory_kib = 64
         iterations = 1
         parallelism = 1
         "#,
-        dir = dir.display()
+        dir = dir.display(),
+        storage_url = test_storage_url(dir),
     ))
     .unwrap()
+}
+
+/// The file store of a test: a directory in `dir`, or, when `EXAMREG_TEST_S3_URL` names
+/// an S3 server (as `.ci/run` does for the PostgreSQL run), a fresh prefix in its bucket.
+pub fn test_storage_url(dir: &Path) -> String {
+    match std::env::var("EXAMREG_TEST_S3_URL") {
+        Ok(base) => {
+            let (head, query) = base.split_once('?').unwrap_or((&base, ""));
+            format!(
+                "{}/test-{}?{query}",
+                head.trim_end_matches('/'),
+                uuid::Uuid::new_v4()
+            )
+        }
+        Err(_) => format!("file://{}/files", dir.display()),
+    }
 }
 
 impl TestApp {
@@ -140,6 +157,11 @@ impl TestApp {
             demo: false,
             configure: None,
         }
+    }
+
+    /// Every stored file key under `prefix`, whichever backend the test runs on.
+    pub async fn stored_keys(&self, prefix: &str) -> Vec<String> {
+        self.state.files.list(prefix).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -177,11 +199,18 @@ impl Drop for TestApp {
 }
 
 fn client() -> reqwest::Client {
+    examreg_store::files::install_tls_provider();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// A plain HTTP client (no cookies, redirects followed), as a script or another site.
+pub fn http() -> reqwest::Client {
+    examreg_store::files::install_tls_provider();
+    reqwest::Client::new()
 }
 
 /// An HTTP client without a session.
@@ -235,32 +264,7 @@ pub fn resident_id(n: u32) -> String {
 impl TestApp {
     /// Registers a candidate through the API.
     pub async fn register_candidate(&self, username: &str) -> CandidateLogin {
-        let n = self.next_id();
-        let login = CandidateLogin {
-            username: username.to_owned(),
-            password: "长江后浪推前浪 2024".to_owned(),
-            id_number: resident_id(n),
-        };
-        let response = reqwest::Client::new()
-            .post(self.url("/api/v1/accounts"))
-            .json(&serde_json::json!({
-                "username": login.username,
-                "password": login.password,
-                "name": "张三",
-                "id_type": "resident_id",
-                "id_number": login.id_number,
-                "phone": format!("138{:08}", n),
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
-        login
+        register_candidate_at(&self.url(""), username, self.next_id()).await
     }
 
     /// A candidate signed in through the API with a cookie session, as a browser script.
@@ -302,26 +306,7 @@ impl TestApp {
     }
 
     async fn sign_in(&self, path: &str, username: &str, password: &str) -> SignedInClient {
-        let http = client();
-        let response = http
-            .post(self.url(path))
-            .json(&serde_json::json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
-        let body: serde_json::Value = response.json().await.unwrap();
-        SignedInClient {
-            base: format!("http://{}", self.address),
-            http,
-            token: body["token"].as_str().unwrap().to_owned(),
-            csrf_token: body["csrf_token"].as_str().unwrap().to_owned(),
-        }
+        sign_in_at(&self.url(""), path, username, password).await
     }
 
     fn next_id(&self) -> u32 {
@@ -341,6 +326,59 @@ impl TestApp {
             .map(|n| format!("{n:05}"))
             .find(|answer| examreg_server::secrets::sha256_hex(&format!("{id}:{answer}")) == hash)
             .unwrap()
+    }
+}
+
+/// Registers candidate number `n` through the API of the server at `base`.
+pub async fn register_candidate_at(base: &str, username: &str, n: u32) -> CandidateLogin {
+    let login = CandidateLogin {
+        username: username.to_owned(),
+        password: "长江后浪推前浪 2024".to_owned(),
+        id_number: resident_id(n),
+    };
+    let response = http()
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&serde_json::json!({
+            "username": login.username,
+            "password": login.password,
+            "name": "张三",
+            "id_type": "resident_id",
+            "id_number": login.id_number,
+            "phone": format!("138{:08}", n),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    login
+}
+
+/// Signs in at `path` (candidate or staff session route) of the server at `base`.
+pub async fn sign_in_at(base: &str, path: &str, username: &str, password: &str) -> SignedInClient {
+    let http = client();
+    let response = http
+        .post(format!("{base}{path}"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    SignedInClient {
+        base: base.to_owned(),
+        http,
+        token: body["token"].as_str().unwrap().to_owned(),
+        csrf_token: body["csrf_token"].as_str().unwrap().to_owned(),
     }
 }
 

@@ -11,7 +11,8 @@ mod db;
 pub mod fixtures;
 
 pub use app::{
-    AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, resident_id, test_config,
+    AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, http,
+    register_candidate_at, resident_id, sign_in_at, test_config, test_storage_url,
 };
 pub use clock::FixedClock;
 pub use db::TestDb;

@@ -58,7 +58,7 @@ async fn one_account_per_identity_document() {
     assert_eq!(body["error"]["code"], "username_taken");
 
     let (status, me) = {
-        let client = reqwest::Client::new();
+        let client = examreg_test_support::http();
         let (_, session) = post(
             &app,
             "/api/v1/session",
@@ -134,7 +134,7 @@ async fn invalid_registrations_name_every_field_and_store_nothing() {
         let (got, answer) = post(&app, "/api/v1/accounts", body).await;
         assert_eq!(got, status, "{answer}");
     }
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .post(app.url("/api/v1/accounts"))
         .header("content-type", "application/json")
         .body("{not json")
@@ -142,7 +142,7 @@ async fn invalid_registrations_name_every_field_and_store_nothing() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .post(app.url("/api/v1/accounts"))
         .body("username=x")
         .send()
@@ -186,7 +186,7 @@ async fn changing_the_password_ends_other_sessions() {
     };
     let (_, phone) = sign_in().await;
     let (_, laptop) = sign_in().await;
-    let client = reqwest::Client::new();
+    let client = examreg_test_support::http();
     let response = client
         .put(app.url("/api/v1/me/password"))
         .bearer_auth(laptop["token"].as_str().unwrap())
@@ -269,7 +269,7 @@ async fn password_reset_by_a_one_time_code() {
     let (status, _) = post(&app, "/api/v1/password-resets/confirm", confirm(&code)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "single use");
 
-    let me = reqwest::Client::new()
+    let me = examreg_test_support::http()
         .get(app.url("/api/v1/me"))
         .bearer_auth(session["token"].as_str().unwrap())
         .send()
@@ -344,7 +344,7 @@ async fn staff_see_their_scope_and_candidates_cannot_use_staff_routes() {
 
     // A candidate's token does not open staff routes, nor a staff token candidate routes.
     let candidate = app.candidate().await;
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .get(app.url("/api/v1/staff/me"))
         .bearer_auth(&candidate.token)
         .send()
@@ -355,7 +355,7 @@ async fn staff_see_their_scope_and_candidates_cannot_use_staff_routes() {
         StatusCode::FORBIDDEN,
         "a candidate on a staff route"
     );
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .get(app.url("/api/v1/me"))
         .bearer_auth(&pudong.token)
         .send()
@@ -380,7 +380,7 @@ async fn every_authentication_event_is_audited() {
         json!({"username": login.username, "password": login.password}),
     )
     .await;
-    reqwest::Client::new()
+    examreg_test_support::http()
         .delete(app.url("/api/v1/session"))
         .bearer_auth(session["token"].as_str().unwrap())
         .send()

@@ -87,7 +87,7 @@ async fn unknown_exams_and_routes_answer_in_the_contract_error_shape() {
     }
 
     // A client without cookies, as API clients are (with cookies, CSRF checks come first).
-    let bare = reqwest::Client::new();
+    let bare = examreg_test_support::http();
     let response = bare.delete(app.url("/api/v1/exams")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["content-type"], "application/json");

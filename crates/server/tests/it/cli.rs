@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use examreg_test_support::TestDb;
@@ -10,7 +10,7 @@ use examreg_test_support::TestDb;
 const BIN: &str = env!("CARGO_BIN_EXE_examreg");
 
 /// The binary with a clean `EXAMREG_*` environment, working in `dir`.
-fn examreg(dir: &Path) -> Command {
+pub(crate) fn examreg(dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     for (key, _) in std::env::vars() {
         if key.starts_with("EXAMREG_") {
@@ -31,7 +31,7 @@ fn stderr_line(output: &Output) -> String {
     lines[0].to_owned()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -172,15 +172,10 @@ fn unknown_settings_are_refused() {
     assert!(stderr_line(&output).contains("listn"));
 }
 
-#[tokio::test]
-async fn serve_demo_answers_and_shuts_down_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path()).await;
-    let port = free_port();
-    let mut child = examreg(dir.path())
-        .args(["serve", "--demo"])
-        .env("EXAMREG_DATABASE_URL", &db.url)
-        .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"))
+/// Starts `command` (a `serve`) and waits for its start-up line; returns the process and
+/// what it printed up to then.
+pub(crate) fn spawn_serving(mut command: Command) -> (Child, Vec<String>) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -202,6 +197,20 @@ async fn serve_demo_answers_and_shuts_down_on_sigterm() {
             Err(e) => panic!("no start-up line ({e}); so far: {printed:?}"),
         }
     }
+    (child, printed)
+}
+
+#[tokio::test]
+async fn serve_demo_answers_and_shuts_down_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::create(dir.path()).await;
+    let port = free_port();
+    let mut command = examreg(dir.path());
+    command
+        .args(["serve", "--demo"])
+        .env("EXAMREG_DATABASE_URL", &db.url)
+        .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"));
+    let (mut child, printed) = spawn_serving(command);
     for user in ["demo-point", "demo-area", "demo-admin"] {
         assert!(
             printed
@@ -211,7 +220,7 @@ async fn serve_demo_answers_and_shuts_down_on_sigterm() {
         );
     }
 
-    let client = reqwest::Client::new();
+    let client = examreg_test_support::http();
     let base = format!("http://127.0.0.1:{port}");
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), reqwest::StatusCode::OK);

@@ -27,13 +27,24 @@ pub(crate) async fn nurse_with_login(
     residency: &str,
 ) -> (SignedInClient, String, CandidateLogin) {
     let (client, login) = app.candidate_with_login().await;
-    let (_, created) = send(
-        &client,
+    let no = nurse_registration(&client, "2025-shanghai", residency).await;
+    (client, no, login)
+}
+
+/// Starts a registration for `exam` and saves the four sections of the nurse of [`nurse`].
+pub(crate) async fn nurse_registration(
+    client: &SignedInClient,
+    exam: &str,
+    residency: &str,
+) -> String {
+    let (status, created) = send(
+        client,
         Method::POST,
         "/api/v1/registrations",
-        json!({"exam": "2025-shanghai"}),
+        json!({ "exam": exam }),
     )
     .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
     let no = created["registration_no"].as_str().unwrap().to_owned();
     let (_, me) = client.get_json("/api/v1/me").await;
     let id = me["id_number"].as_str().unwrap().to_owned();
@@ -62,7 +73,7 @@ pub(crate) async fn nurse_with_login(
         ),
     ] {
         let (status, body) = send(
-            &client,
+            client,
             Method::PUT,
             &format!("/api/v1/registrations/{no}/sections/{section}"),
             body,
@@ -70,7 +81,7 @@ pub(crate) async fn nurse_with_login(
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    (client, no, login)
+    no
 }
 
 /// The required slots of the nurse of [`nurse`] with a Shanghai hukou.
@@ -130,7 +141,7 @@ pub(crate) async fn ready_to_submit_with_login(
 
 /// A JSON POST without any session, as an API client before sign-in.
 pub(crate) async fn post_anonymous(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .post(app.url(path))
         .json(&body)
         .send()

@@ -10,6 +10,7 @@ mod accounts;
 mod api_exams;
 mod cli;
 mod deadlines;
+mod durability;
 mod health;
 mod home;
 mod html;

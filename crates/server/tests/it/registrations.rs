@@ -330,7 +330,7 @@ async fn another_candidates_registration_is_not_found() {
         .get_json("/api/v1/registrations/000000000000")
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let anonymous = reqwest::Client::new()
+    let anonymous = examreg_test_support::http()
         .get(app.url(&format!("/api/v1/registrations/{no}")))
         .send()
         .await

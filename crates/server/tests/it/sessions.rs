@@ -64,7 +64,7 @@ async fn an_address_failing_against_many_accounts_is_refused_for_a_while() {
         .await;
         assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "attempt {n}");
     }
-    let response = reqwest::Client::new()
+    let response = examreg_test_support::http()
         .post(app.url("/api/v1/session"))
         .json(&json!({"username": "user100", "password": "password guess"}))
         .send()
@@ -100,7 +100,7 @@ async fn sign_out_ends_the_session_on_the_server() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     // Replaying the old token, as a cookie or as a bearer, gets nowhere.
-    let replay = reqwest::Client::new();
+    let replay = examreg_test_support::http();
     let by_cookie = replay
         .get(app.url("/api/v1/me"))
         .header("cookie", format!("examreg_session={}", candidate.token))
@@ -123,7 +123,7 @@ async fn a_session_planted_before_sign_in_is_worthless_after_it() {
     let victim = app.register_candidate("victim").await;
     // The attacker's own valid session, planted in the victim's browser.
     let attacker = app.candidate().await;
-    let browser = reqwest::Client::new();
+    let browser = examreg_test_support::http();
     let csrf = "c".repeat(43);
     let response = browser
         .post(app.url("/api/v1/session"))

@@ -77,11 +77,11 @@ async fn an_upload_is_stored_and_served_only_to_its_owner() {
     assert_eq!(file["size"], bytes.len());
     let id = file["id"].as_str().unwrap();
 
-    // The bytes are on disk under a key of the server's choosing, never the file name.
-    let stored: Vec<_> = walk(&app.data_dir.path().join("files/registrations"));
+    // The bytes are stored under a key of the server's choosing, never the file name.
+    let stored: Vec<_> = app.stored_keys("registrations").await;
     assert_eq!(stored.len(), 1);
-    assert!(stored[0].ends_with(format!("{id}.jpg")), "{stored:?}");
-    assert_eq!(std::fs::read(&stored[0]).unwrap(), bytes);
+    assert!(stored[0].ends_with(&format!("{id}.jpg")), "{stored:?}");
+    assert_eq!(app.state.files.get(&stored[0]).await.unwrap(), bytes);
 
     let response = client
         .get(&format!("/api/v1/registrations/{no}/files/{id}"))
@@ -102,7 +102,7 @@ async fn an_upload_is_stored_and_served_only_to_its_owner() {
             .status(),
         StatusCode::NOT_FOUND
     );
-    let anonymous = reqwest::Client::new()
+    let anonymous = examreg_test_support::http()
         .get(app.url(&format!("/api/v1/registrations/{no}/files/{id}")))
         .send()
         .await
@@ -130,25 +130,9 @@ async fn an_upload_is_stored_and_served_only_to_its_owner() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(
-        walk(&app.data_dir.path().join("files/registrations")).is_empty(),
+        app.stored_keys("registrations").await.is_empty(),
         "the bytes went with the row"
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            if e.path().is_dir() {
-                walk(&e.path())
-            } else {
-                vec![e.path()]
-            }
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -211,7 +195,7 @@ async fn bad_files_are_refused_specifically_and_nothing_is_stored() {
         (status, body["error"]["code"].clone()),
         (StatusCode::CONFLICT, json!("slot_not_applicable"))
     );
-    assert!(walk(&app.data_dir.path().join("files/registrations")).is_empty());
+    assert!(app.stored_keys("registrations").await.is_empty());
 
     // Twice the same file, and more files than the slot takes.
     assert_eq!(
@@ -241,10 +225,7 @@ async fn bad_files_are_refused_specifically_and_nothing_is_stored() {
             .unwrap()
             .contains("最多允许上传 1 个文件")
     );
-    assert_eq!(
-        walk(&app.data_dir.path().join("files/registrations")).len(),
-        1
-    );
+    assert_eq!(app.stored_keys("registrations").await.len(), 1);
 }
 
 #[tokio::test]
@@ -290,7 +271,7 @@ async fn the_slot_limit_holds_under_concurrent_uploads() {
         .unwrap();
     assert_eq!(one["files"].as_array().unwrap().len(), 2);
     assert_eq!(
-        walk(&app.data_dir.path().join("files/registrations")).len(),
+        app.stored_keys("registrations").await.len(),
         2,
         "refused uploads left no bytes"
     );
@@ -429,10 +410,7 @@ async fn the_photo_is_replaced_and_confirmed() {
         ))
         .await;
     assert_eq!(new.status(), StatusCode::OK);
-    assert_eq!(
-        walk(&app.data_dir.path().join("files/registrations")).len(),
-        1
-    );
+    assert_eq!(app.stored_keys("registrations").await.len(), 1);
 }
 
 #[tokio::test]
@@ -443,17 +421,21 @@ async fn files_without_a_row_are_collected_and_rows_keep_their_bytes() {
         .upload(&no, "3-1", fixtures::material(9), "a.jpg")
         .await;
     // What a crash between writing the bytes and committing the row leaves behind.
-    let stray = app
-        .data_dir
-        .path()
-        .join("files/registrations/00000000-0000-0000-0000-000000000000/crash.jpg");
-    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
-    std::fs::write(&stray, b"half an upload").unwrap();
+    let stray = "registrations/00000000-0000-0000-0000-000000000000/crash.jpg";
+    app.state
+        .files
+        .put_durable(stray, bytes::Bytes::from_static(b"half an upload"))
+        .await
+        .unwrap();
     let removed = examreg_server::services::uploads::collect_orphans(&app.state)
         .await
         .unwrap();
     assert_eq!(removed, 1);
-    assert!(!stray.exists());
+    assert!(
+        !app.stored_keys("registrations")
+            .await
+            .contains(&stray.to_owned())
+    );
     let response = client
         .get(&format!(
             "/api/v1/registrations/{no}/files/{}",
