@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
 
 pub mod captcha;
+pub mod form;
 pub mod jpeg;

@@ -192,10 +192,9 @@ pub(crate) fn spawn_serving(mut command: Command) -> (Child, Vec<String>) {
         .iter()
         .any(|l: &String| l.starts_with("examreg is serving on"))
     {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => printed.push(line),
-            Err(e) => panic!("no start-up line ({e}); so far: {printed:?}"),
-        }
+        let line = rx.recv_timeout(Duration::from_secs(60));
+        assert!(line.is_ok(), "no start-up line; so far: {printed:?}");
+        printed.extend(line);
     }
     (child, printed)
 }

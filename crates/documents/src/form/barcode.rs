@@ -1,0 +1,59 @@
+//! Code128 for the form's barcode: encoding to bars, and reading it back from a scan.
+
+use rxing::oned::{Code128Writer, OneDimensionalCodeWriter};
+use rxing::{BarcodeFormat, DecodeHints};
+
+use super::FormError;
+
+/// The bar pattern of `payload` (true = dark module), with quiet zones.
+pub(super) fn modules(payload: &str) -> Result<Vec<bool>, FormError> {
+    Code128Writer
+        .encode_oned(payload)
+        .map_err(|e| FormError::Barcode(e.to_string()))
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BarcodeError {
+    #[error("no Code128 barcode could be read")]
+    NotFound,
+}
+
+/// Reads a Code128 barcode from an 8-bit grey image (row-major, `width` × `height`).
+/// Rows are read both ways (an upside-down scan reads), and a sideways scan is turned.
+pub fn decode_code128(luma: &[u8], width: u32, height: u32) -> Result<String, BarcodeError> {
+    if luma.len() != (width as usize) * (height as usize) || width == 0 || height == 0 {
+        return Err(BarcodeError::NotFound);
+    }
+    let mut image = luma.to_vec();
+    let (mut w, mut h) = (width, height);
+    for _ in 0..2 {
+        let mut hints = DecodeHints {
+            TryHarder: Some(true),
+            ..Default::default()
+        };
+        if let Ok(found) = rxing::helpers::detect_in_luma_with_hints(
+            image.clone(),
+            w,
+            h,
+            Some(BarcodeFormat::CODE_128),
+            &mut hints,
+        ) {
+            return Ok(found.getText().to_owned());
+        }
+        image = rotate_quarter(&image, w, h);
+        std::mem::swap(&mut w, &mut h);
+    }
+    Err(BarcodeError::NotFound)
+}
+
+/// Rotates a grey image by 90° clockwise.
+fn rotate_quarter(image: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (width as usize, height as usize);
+    let mut out = vec![0; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            out[x * h + (h - 1 - y)] = image[y * w + x];
+        }
+    }
+    out
+}

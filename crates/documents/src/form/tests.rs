@@ -1,0 +1,324 @@
+//! The form as a reader and a scanner see it: poppler extracts its text and renders it,
+//! rxing reads the barcode back.
+
+use std::process::Command;
+
+use super::*;
+
+pub(crate) fn sample() -> ApplicationForm {
+    ApplicationForm {
+        title: "2025年度卫生专业技术资格考试 报名申请表".into(),
+        registration_no: "250012345678".into(),
+        username: "zhangsan88".into(),
+        verification_code: "K7M2-QX9P-03".into(),
+        point: "黄浦区".into(),
+        barcode: "2500123456780003".into(),
+        footer: "第 3 版 · 打印于 2024-11-20 10:15".into(),
+        photo_jpeg: None,
+        fields: FormFields {
+            name: "欧阳䶮".into(),
+            gender: "女".into(),
+            birth_date: "1990-03-07".into(),
+            id_type: "居民身份证".into(),
+            ethnicity: "汉族".into(),
+            id_number: "31010119900307123X".into(),
+            phone: "13812345678".into(),
+            previous_ticket_no: "2401234567".into(),
+            previous_specialty: "主管护师（368）".into(),
+            level: "中级".into(),
+            specialty_code: "368".into(),
+            specialty_name: "护理学".into(),
+            current_qualification: "护师".into(),
+            current_qualification_date: "2018-06-30".into(),
+            practice_category: "护士".into(),
+            highest_education: "大学本科".into(),
+            degree: "学士".into(),
+            graduation_date: "2012-07-01".into(),
+            education: "大学本科".into(),
+            school: "复旦大学".into(),
+            school_note: "原上海医科大学".into(),
+            major: "护理学".into(),
+            major_note: "四年制".into(),
+            employer: "上海市第一人民医院".into(),
+            employer_affiliation: "上海市卫生健康委员会".into(),
+            employer_nature: "公立医疗机构".into(),
+            years_in_specialty: "8".into(),
+        },
+        subjects: [true, true, false, true],
+    }
+}
+
+fn tool(name: &str) -> Command {
+    let found = Command::new("which")
+        .arg(name)
+        .output()
+        .map(|o| o.status.success());
+    assert!(
+        matches!(found, Ok(true)),
+        "{name} (Debian poppler-utils) is needed; .ci/run installs it"
+    );
+    Command::new(name)
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = tool("pdftotext").arg(&path).arg("-").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The first page rendered by poppler as 8-bit grey pixels.
+pub(crate) fn rendered_grey(pdf: &[u8], dpi: u32) -> (Vec<u8>, u32, u32) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = tool("pdftoppm")
+        .args(["-gray", "-r", &dpi.to_string(), "-png", "-singlefile"])
+        .arg(&path)
+        .arg(dir.path().join("page"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let png = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+    let (w, h) = png.dimensions();
+    (png.into_raw(), w, h)
+}
+
+#[test]
+fn every_label_and_value_is_real_text_in_the_seed_order() {
+    let form = sample();
+    let pdf = render(&form).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Ok(path) = std::env::var("EXAMREG_FORM_PDF") {
+        std::fs::write(path, &pdf).unwrap(); // to look at it
+    }
+    let text = pdf_text(&pdf);
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let labels = [
+        "2025年度卫生专业技术资格考试报名申请表",
+        "网报号",
+        "用户名",
+        "验证码",
+        "确认考点",
+        "基本情况",
+        "姓名",
+        "性别",
+        "出生日期",
+        "照片",
+        "证件类型",
+        "民族",
+        "证件编号",
+        "联系方式",
+        "报考信息",
+        "上一年度准考证号",
+        "上一年度报考专业及代码",
+        "报考级别",
+        "专业代码",
+        "报考专业",
+        "现有技术资格",
+        "报考科目",
+        "基础知识",
+        "相关专业知识",
+        "专业知识",
+        "专业实践能力",
+        "现有技术资格取得时间",
+        "执业类别",
+        "教育情况",
+        "最高学历",
+        "学位",
+        "毕业时间",
+        "学历",
+        "毕业学校",
+        "学校备注",
+        "毕业专业",
+        "毕业专业备注",
+        "工作情况",
+        "单位名称",
+        "单位所属",
+        "单位性质",
+        "从事本专业年限",
+        "申报人员签名",
+        "现场审核人员签名",
+        "审查意见",
+        "单位人事部门或档案存放单位审查意见",
+        "考场审查意见",
+        "省级发证机构审查意见",
+        "（盖章）年月日",
+        "①上一年度考试部分科目未通过者，如证件号码与上一年度不一致，须向考点申请合并成绩处理。",
+        "②申报人员须仔细核对此表后签字确认，一旦确认不得修改。",
+        "日期：",
+    ];
+    for label in labels {
+        assert!(
+            squeezed.contains(label),
+            "label {label} missing from:\n{text}"
+        );
+    }
+    let f = &form.fields;
+    for value in [
+        &form.registration_no,
+        &form.username,
+        &form.verification_code,
+        &form.point,
+        &f.name,
+        &f.gender,
+        &f.birth_date,
+        &f.id_type,
+        &f.ethnicity,
+        &f.id_number,
+        &f.phone,
+        &f.previous_ticket_no,
+        &f.previous_specialty,
+        &f.level,
+        &f.specialty_code,
+        &f.specialty_name,
+        &f.current_qualification,
+        &f.current_qualification_date,
+        &f.practice_category,
+        &f.highest_education,
+        &f.degree,
+        &f.graduation_date,
+        &f.school,
+        &f.school_note,
+        &f.major,
+        &f.major_note,
+        &f.employer,
+        &f.employer_affiliation,
+        &f.employer_nature,
+    ] {
+        assert!(
+            squeezed.contains(value.as_str()),
+            "value {value} missing from:\n{text}"
+        );
+    }
+    // The rows come in the seed's order.
+    let order = [
+        "基本情况",
+        "上一年度准考证号",
+        "现有技术资格取得时间",
+        "最高学历",
+        "毕业专业",
+        "单位名称",
+        "申报人员签名",
+        "审查意见",
+        "备注",
+    ];
+    let positions: Vec<usize> = order.iter().map(|l| squeezed.find(l).unwrap()).collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "{order:?} at {positions:?}"
+    );
+}
+
+#[test]
+fn the_barcode_reads_back_from_the_rendered_page_and_from_a_phone_like_photo() {
+    let form = sample();
+    let pdf = render(&form).unwrap();
+    let (grey, w, h) = rendered_grey(&pdf, 150);
+    assert_eq!(decode_code128(&grey, w, h).unwrap(), form.barcode);
+
+    // A phone photo of the print (a 12-megapixel photo of A4 is about 300 dpi): smaller,
+    // blurred, noisy, greyer, upside down, JPEG-compressed.
+    let (grey, w, h) = rendered_grey(&pdf, 300);
+    let page = image::GrayImage::from_raw(w, h, grey).unwrap();
+    let small = image::imageops::resize(
+        &page,
+        w * 3 / 4,
+        h * 3 / 4,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut blurred = image::imageops::blur(&small, 0.7);
+    let mut state = 12345u32;
+    for pixel in blurred.pixels_mut() {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let noise = ((state >> 16) % 31) as i16 - 15;
+        pixel.0[0] = (i16::from(pixel.0[0]) * 85 / 100 + 20 + noise).clamp(0, 255) as u8;
+    }
+    let turned = image::imageops::rotate180(&blurred);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 55)
+        .encode_image(&turned)
+        .unwrap();
+    let photo = image::load_from_memory(&jpeg).unwrap().to_luma8();
+    let (pw, ph) = photo.dimensions();
+    assert_eq!(
+        decode_code128(photo.as_raw(), pw, ph).unwrap(),
+        form.barcode
+    );
+}
+
+#[test]
+fn a_scan_without_a_barcode_reads_as_not_found() {
+    let blank = vec![255u8; 400 * 300];
+    assert_eq!(
+        decode_code128(&blank, 400, 300),
+        Err(BarcodeError::NotFound)
+    );
+    assert_eq!(
+        decode_code128(&blank, 10, 10),
+        Err(BarcodeError::NotFound),
+        "size mismatch"
+    );
+}
+
+#[test]
+fn very_long_names_stay_inside_their_cells_on_one_page() {
+    let mut form = sample();
+    form.fields.employer =
+        "上海市浦东新区某某街道社区卫生服务中心附属第二康复护理分院（筹）".repeat(3);
+    form.fields.school = "中国人民解放军海军军医大学第二附属医院护理学院继续教育学院".repeat(2);
+    let pdf = render(&form).unwrap();
+    let text = pdf_text(&pdf);
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        squeezed.contains(&form.fields.employer),
+        "wrapped, nothing dropped:\n{text}"
+    );
+    assert_eq!(text.matches('\u{c}').count(), 1, "one page");
+}
+
+#[test]
+fn a_character_the_font_lacks_is_reported_not_printed_as_a_box() {
+    let mut form = sample();
+    form.fields.name = "吉𠮷".into();
+    assert_eq!(
+        render(&form),
+        Err(FormError::MissingGlyphs {
+            field: "姓名",
+            chars: vec!['𠮷']
+        })
+    );
+    assert_eq!(
+        FormError::MissingGlyphs {
+            field: "姓名",
+            chars: vec!['𠮷']
+        }
+        .to_string(),
+        "姓名中的「𠮷」无法打印"
+    );
+    assert!(
+        missing_glyphs("欧阳䶮 · 上官婉儿").is_empty(),
+        "Extension A and the middle dot print"
+    );
+}
+
+#[test]
+fn the_photo_is_embedded() {
+    let mut form = sample();
+    let mut jpeg = Vec::new();
+    let photo = image::GrayImage::from_fn(300, 420, |x, y| image::Luma([((x + y) % 256) as u8]));
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&photo)
+        .unwrap();
+    form.photo_jpeg = Some(jpeg);
+    let with_photo = render(&form).unwrap();
+    assert!(
+        with_photo.windows(9).any(|w| w == b"DCTDecode"),
+        "the JPEG is embedded as is"
+    );
+    form.photo_jpeg = Some(b"not a jpeg".to_vec());
+    assert!(matches!(render(&form), Err(FormError::Photo(_))));
+}
+
