@@ -203,7 +203,7 @@ fn every_label_and_value_is_real_text_in_the_seed_order() {
         "单位名称",
         "申报人员签名",
         "审查意见",
-        "备注",
+        "备注：",
     ];
     let positions: Vec<usize> = order.iter().map(|l| squeezed.find(l).unwrap()).collect();
     assert!(
