@@ -61,6 +61,16 @@ pub async fn build_state(
         .await
         .with_context(|| format!("cannot open the file store {storage_url}"))?;
     let passwords = PasswordHasher::new(&config.argon2).context("argon2 configuration")?;
+    let form_key = examreg_store::forms::secret(
+        store.conn(),
+        "form_mac",
+        crate::secrets::FormKey::generate_hex,
+        clock.now(),
+    )
+    .await
+    .context("cannot read the form key")?;
+    let form_key = crate::secrets::FormKey::from_hex(&form_key)
+        .context("the stored form key is not 64 hex digits")?;
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -72,5 +82,6 @@ pub async fn build_state(
         heavy_work: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(1, usize::from),
         )),
+        form_key,
     })
 }

@@ -21,4 +21,6 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Bounds CPU-heavy work off the runtime (JPEG decoding, later PDF): one per core.
     pub heavy_work: Arc<tokio::sync::Semaphore>,
+    /// Makes and checks the verification codes of printed application forms.
+    pub form_key: crate::secrets::FormKey,
 }

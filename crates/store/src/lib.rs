@@ -9,6 +9,7 @@ mod db;
 mod entities;
 mod error;
 pub mod files;
+pub mod forms;
 mod migrations;
 pub mod notifications;
 pub mod password_resets;

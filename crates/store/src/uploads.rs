@@ -26,7 +26,15 @@ pub struct UploadRecord {
     pub created_at: OffsetDateTime,
     /// The registration's form revision when the file was uploaded.
     pub form_revision: Option<i32>,
+    /// For a signed application form: what its barcode said ([`BARCODE_CURRENT`] or
+    /// [`BARCODE_UNREADABLE`], which the reviewer sees as a flag).
+    pub barcode: Option<String>,
 }
+
+/// The barcode of an uploaded form was read and names the current revision.
+pub const BARCODE_CURRENT: &str = "current";
+/// No barcode could be read from an uploaded form.
+pub const BARCODE_UNREADABLE: &str = "unreadable";
 
 fn from_row(row: upload::Model) -> UploadRecord {
     UploadRecord {
@@ -40,6 +48,7 @@ fn from_row(row: upload::Model) -> UploadRecord {
         storage_key: row.storage_key,
         created_at: row.created_at,
         form_revision: row.form_revision,
+        barcode: row.barcode,
     }
 }
 
@@ -55,6 +64,7 @@ pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<
         storage_key: Set(record.storage_key.clone()),
         created_at: Set(record.created_at),
         form_revision: Set(record.form_revision),
+        barcode: Set(record.barcode.clone()),
     };
     upload::Entity::insert(row)
         .exec_without_returning(db)

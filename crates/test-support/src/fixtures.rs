@@ -77,6 +77,49 @@ pub fn png() -> Vec<u8> {
     out
 }
 
+/// A scan of a printed PDF's first page, as a candidate uploads the signed form: rendered
+/// by poppler's `pdftoppm` at `dpi`, grey, JPEG at the highest quality that stays within
+/// the 150 KB material limit. `nudge` changes a few pixels so that two scans of one print
+/// are different files.
+pub fn scan_of_pdf(pdf: &[u8], dpi: u32, nudge: u8) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", &dpi.to_string(), "-png", "-singlefile"])
+        .arg(&path)
+        .arg(dir.path().join("page"))
+        .status()
+        .unwrap(); // pdftoppm comes from Debian's poppler-utils, installed by .ci/run
+
+    assert!(status.success());
+    let mut page = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+    for x in 0..u32::from(nudge) {
+        page.put_pixel(x, 0, image::Luma([0]));
+    }
+    let mut quality = 85;
+    loop {
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, quality)
+            .write_image(
+                page.as_raw(),
+                page.width(),
+                page.height(),
+                image::ExtendedColorType::L8,
+            )
+            .unwrap();
+        if out.len() <= 150 * 1024 || quality <= 30 {
+            assert!(
+                (10 * 1024..=150 * 1024).contains(&out.len()),
+                "scan is {} bytes",
+                out.len()
+            );
+            return out;
+        }
+        quality -= 5;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

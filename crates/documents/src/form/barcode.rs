@@ -46,6 +46,24 @@ pub fn decode_code128(luma: &[u8], width: u32, height: u32) -> Result<String, Ba
     Err(BarcodeError::NotFound)
 }
 
+/// Reads a Code128 barcode from a JPEG scan or photo. The JPEG is decoded to grey only;
+/// callers have already checked it (size, pixel limits) with [`crate::jpeg::inspect`].
+pub fn read_barcode_from_jpeg(jpeg: &[u8]) -> Result<String, BarcodeError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+
+    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::Luma);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(jpeg), options);
+    let grey = decoder.decode().map_err(|_| BarcodeError::NotFound)?;
+    let (width, height) = decoder.dimensions().ok_or(BarcodeError::NotFound)?;
+    let (width, height) = (
+        u32::try_from(width).map_err(|_| BarcodeError::NotFound)?,
+        u32::try_from(height).map_err(|_| BarcodeError::NotFound)?,
+    );
+    decode_code128(&grey, width, height)
+}
+
 /// Rotates a grey image by 90° clockwise.
 fn rotate_quarter(image: &[u8], width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);

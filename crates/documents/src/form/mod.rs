@@ -10,7 +10,7 @@ mod barcode;
 mod font;
 mod layout;
 
-pub use barcode::{BarcodeError, decode_code128};
+pub use barcode::{BarcodeError, decode_code128, read_barcode_from_jpeg};
 pub use font::missing_glyphs;
 
 use krilla::Document;

@@ -321,4 +321,3 @@ fn the_photo_is_embedded() {
     form.photo_jpeg = Some(b"not a jpeg".to_vec());
     assert!(matches!(render(&form), Err(FormError::Photo(_))));
 }
-

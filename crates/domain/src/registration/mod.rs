@@ -2,6 +2,7 @@
 //! on the application form, then submitted and reviewed.
 
 mod eligibility_rules;
+pub mod form;
 pub mod lifecycle;
 mod number;
 mod sections;

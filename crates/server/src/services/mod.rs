@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod captcha;
 pub mod create_staff;
+pub mod forms;
 pub mod registrations;
 pub mod review;
 pub mod uploads;

@@ -11,6 +11,7 @@ pub mod page;
 pub mod service_errors;
 pub mod staff;
 pub mod urls;
+pub mod verify;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             urls::REGISTRATION_FILE_DELETE,
             post(candidate::uploads::file_delete),
         )
+        .route(urls::VERIFY, get(verify::verify))
         .route(urls::STAFF, get(staff::home))
         .route(urls::STAFF_SIGN_IN, post(staff::login))
         .route(urls::STAFF_SIGN_OUT, post(staff::logout))

@@ -206,6 +206,45 @@ impl From<crate::services::registrations::save_section::SaveError> for AppError 
     }
 }
 
+impl From<crate::services::forms::FormServiceError> for AppError {
+    fn from(err: crate::services::forms::FormServiceError) -> Self {
+        use crate::services::forms::FormServiceError;
+        match err {
+            FormServiceError::NotFound => AppError::NotFound,
+            FormServiceError::NotReady(missing) => AppError::Conflict {
+                code: "form_not_ready",
+                message: format!("打印申请表前，请先{}", missing.join("、")),
+            },
+            FormServiceError::Unprintable(message) => AppError::Conflict {
+                code: "form_unprintable",
+                message,
+            },
+            FormServiceError::Store(e) => e.into(),
+            FormServiceError::Internal(e) => AppError::Internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
+impl From<crate::services::forms::VerifyError> for AppError {
+    fn from(err: crate::services::forms::VerifyError) -> Self {
+        use crate::services::forms::VerifyError;
+        match err {
+            VerifyError::Malformed(message) => AppError::Invalid {
+                message: message.to_owned(),
+                fields: field(
+                    if message.starts_with("网报号") {
+                        "no"
+                    } else {
+                        "code"
+                    },
+                    message,
+                ),
+            },
+            VerifyError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::services::uploads::UploadError> for AppError {
     fn from(err: crate::services::uploads::UploadError) -> Self {
         use crate::services::uploads::UploadError;
@@ -232,6 +271,16 @@ impl From<crate::services::uploads::UploadError> for AppError {
             UploadError::Duplicate { slot } => AppError::Conflict {
                 code: "duplicate_file",
                 message: format!("这个文件已经上传过（材料框 {slot}），请勿重复上传"),
+            },
+            UploadError::StaleForm { printed, current } => AppError::Conflict {
+                code: "stale_form",
+                message: format!(
+                    "您上传的申请表为第{printed}版，当前为第{current}版，请重新打印"
+                ),
+            },
+            UploadError::ForeignForm => AppError::Conflict {
+                code: "foreign_form",
+                message: "您上传的申请表不是本次报名的申请表（条形码中的网报号或版本不符），请上传本人最新打印并签字盖章的申请表".to_owned(),
             },
             UploadError::Rejected(reason) => {
                 let message = reason.to_string();

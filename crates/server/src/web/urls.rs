@@ -24,6 +24,8 @@ pub const CHANGE_PASSWORD: &str = "/account/password";
 pub const RESET_REQUEST: &str = "/password-reset";
 pub const RESET_CONFIRM: &str = "/password-reset/confirm";
 pub const STAFF: &str = "/staff";
+/// The public check of a printed application form.
+pub const VERIFY: &str = "/verify";
 pub const STAFF_SIGN_IN: &str = "/staff/login";
 pub const STAFF_SIGN_OUT: &str = "/staff/logout";
 
@@ -69,6 +71,11 @@ pub fn registration_materials(no: &str) -> String {
 /// Where an uploaded image is served (owner or permitted staff).
 pub fn api_file(no: &str, id: &str) -> String {
     format!("{API_V1}/registrations/{no}/files/{id}")
+}
+
+/// 打印报名表: the PDF of the current application form.
+pub fn api_form_pdf(no: &str) -> String {
+    format!("{API_V1}/registrations/{no}/form.pdf")
 }
 
 pub const REGISTRATION_SUBMIT: &str = "/registrations/{no}/submit";

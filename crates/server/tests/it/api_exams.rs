@@ -129,6 +129,7 @@ async fn openapi_document_describes_every_api_route() {
             "/api/v1/registrations",
             "/api/v1/registrations/{no}",
             "/api/v1/registrations/{no}/files/{id}",
+            "/api/v1/registrations/{no}/form.pdf",
             "/api/v1/registrations/{no}/history",
             "/api/v1/registrations/{no}/materials/complete",
             "/api/v1/registrations/{no}/photo",
@@ -146,6 +147,7 @@ async fn openapi_document_describes_every_api_route() {
             "/api/v1/staff/registrations/{no}/files/{id}",
             "/api/v1/staff/registrations/{no}/qualification",
             "/api/v1/staff/session",
+            "/api/v1/verify",
         ]
     );
     insta::assert_json_snapshot!("openapi", doc);

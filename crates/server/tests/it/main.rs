@@ -11,6 +11,7 @@ mod api_exams;
 mod cli;
 mod deadlines;
 mod durability;
+mod forms;
 mod health;
 mod home;
 mod html;

@@ -14,6 +14,7 @@ pub struct Model {
     pub storage_key: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub form_revision: Option<i32>,
+    pub barcode: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261125_000003_registrations;
 mod m20261125_000004_uploads;
 mod m20261125_000005_form_revision_of_uploads;
 mod m20261125_000006_return_reasons;
+mod m20261125_000007_printed_forms;
 
 pub(crate) struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_uploads::Migration),
             Box::new(m20261125_000005_form_revision_of_uploads::Migration),
             Box::new(m20261125_000006_return_reasons::Migration),
+            Box::new(m20261125_000007_printed_forms::Migration),
         ]
     }
 }

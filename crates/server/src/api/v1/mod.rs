@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod exams;
+pub mod forms;
 pub mod registrations;
 pub mod review;
 pub mod staff;
@@ -46,6 +47,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::confirm_photo))
         .routes(routes!(uploads::complete))
         .routes(routes!(uploads::get_file, uploads::delete_file))
+        .routes(routes!(forms::get_form_pdf))
+        .routes(routes!(forms::verify))
 }
 
 /// The error shape of every `/api` error response.

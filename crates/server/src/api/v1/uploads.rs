@@ -27,6 +27,10 @@ pub struct FileDto {
     pub size: u64,
     pub width: u32,
     pub height: u32,
+    /// For the signed application form: `current` (its barcode names the current
+    /// revision) or `unreadable` (no barcode could be read: the reviewer checks by eye).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form_barcode: Option<String>,
 }
 
 impl From<&UploadRecord> for FileDto {
@@ -37,6 +41,7 @@ impl From<&UploadRecord> for FileDto {
             size: u.size,
             width: u.width,
             height: u.height,
+            form_barcode: u.barcode.clone(),
         }
     }
 }

@@ -22,6 +22,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::forms::{self, ScanVerdict};
 use super::registrations::{AccessError, owned};
 use crate::state::AppState;
 
@@ -42,6 +43,12 @@ pub enum UploadError {
     Full { title: String, max: u8 },
     #[error("duplicate")]
     Duplicate { slot: String },
+    /// A signed form whose barcode names an older revision.
+    #[error("stale form")]
+    StaleForm { printed: u32, current: i32 },
+    /// A signed form of another registration (or of a revision never printed).
+    #[error("foreign form")]
+    ForeignForm,
     #[error("rejected: {0}")]
     Rejected(#[from] JpegError),
     #[error(transparent)]
@@ -58,6 +65,9 @@ impl From<AccessError> for UploadError {
         }
     }
 }
+
+/// The slot of the signed application form, whose barcode is read on upload.
+pub const FORM_SLOT: &str = "form";
 
 fn rules(limits: &ImageLimits) -> ImageRules {
     ImageRules {
@@ -147,6 +157,7 @@ async fn store_file(
     bytes: Bytes,
     info: jpeg::JpegInfo,
     replace_existing: bool,
+    barcode: Option<&str>,
 ) -> Result<UploadRecord, UploadError> {
     let db = app.store.conn();
     let sha256 = sha256_hex(&bytes);
@@ -182,6 +193,7 @@ async fn store_file(
         storage_key: key.clone(),
         created_at: now,
         form_revision: Some(record.form_revision),
+        barcode: barcode.map(str::to_owned),
     };
     let outcome: Result<Vec<String>, UploadError> = async {
         let txn = app.store.write().await?;
@@ -255,6 +267,19 @@ pub async fn upload_material(
         });
     }
     let info = check(app, bytes.clone(), rules(&exam.uploads.materials)).await?;
+    let barcode = if slot.id.as_str() == FORM_SLOT {
+        match forms::judge_scan(app, &record, bytes.clone()).await {
+            Ok(ScanVerdict::Current) => Some(uploads::BARCODE_CURRENT),
+            Ok(ScanVerdict::Unreadable) => Some(uploads::BARCODE_UNREADABLE),
+            Ok(ScanVerdict::Stale { printed, current }) => {
+                return Err(UploadError::StaleForm { printed, current });
+            }
+            Ok(ScanVerdict::Foreign) => return Err(UploadError::ForeignForm),
+            Err(e) => return Err(UploadError::Task(e.to_string())),
+        }
+    } else {
+        None
+    };
     store_file(
         app,
         candidate,
@@ -265,6 +290,7 @@ pub async fn upload_material(
         bytes,
         info,
         false,
+        barcode,
     )
     .await
 }
@@ -288,6 +314,7 @@ pub async fn upload_photo(
         bytes,
         info,
         true,
+        None,
     )
     .await
 }

@@ -220,6 +220,44 @@ struct MaterialsPage {
     complete_action: String,
     completed: bool,
     back: String,
+    form: FormPrintView,
+}
+
+/// 打印报名表: the button, or what to finish first, and whether an uploaded form is stale.
+struct FormPrintView {
+    href: Option<String>,
+    revision: i32,
+    missing: String,
+    /// Printed revisions of uploaded forms that are no longer current.
+    stale: Option<String>,
+}
+
+fn form_print_view(
+    record: &examreg_store::registrations::RegistrationRecord,
+    views: &[SlotView],
+) -> FormPrintView {
+    let missing = crate::services::forms::missing_for_print(record);
+    let no = record.no.to_string();
+    let stale: Vec<String> = views
+        .iter()
+        .filter(|v| v.slot.id.as_str() == uploads::FORM_SLOT)
+        .flat_map(|v| &v.files)
+        .filter_map(|f| f.form_revision)
+        .filter(|r| *r != record.form_revision)
+        .map(|r| format!("第{r}版"))
+        .collect();
+    FormPrintView {
+        href: missing.is_empty().then(|| urls::api_form_pdf(&no)),
+        revision: record.form_revision,
+        missing: missing.join("、"),
+        stale: (!stale.is_empty()).then(|| {
+            format!(
+                "您上传的申请表为{}，报名信息已修改，当前为第{}版。请重新打印申请表，签字盖章后删除旧表并上传新表。",
+                stale.join("、"),
+                record.form_revision
+            )
+        }),
+    }
 }
 
 async fn materials_page(
@@ -277,6 +315,7 @@ async fn materials_page(
         complete_action: format!("{}/complete", urls::registration_materials(&no)),
         completed: record.materials_completed_at.is_some(),
         back: urls::registration(&no),
+        form: form_print_view(&record, &views),
         no,
     })
 }
