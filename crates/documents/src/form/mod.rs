@@ -109,6 +109,51 @@ const INNER_W: f32 = TABLE_W - GROUP_W;
 const ROW_H: f32 = 26.0;
 const TEXT_SIZE: f32 = 9.5;
 
+/// A filled-in form with made-up data: for the documentation's picture, the benchmark and
+/// tests. The name has an Extension A character (䶮) on purpose.
+pub fn specimen() -> ApplicationForm {
+    ApplicationForm {
+        title: "2025年度卫生专业技术资格考试 报名申请表".into(),
+        registration_no: "250012345678".into(),
+        username: "zhangsan88".into(),
+        verification_code: "K7M2-QX9P-03".into(),
+        point: "黄浦区".into(),
+        barcode: "2500123456780003".into(),
+        footer: "第 3 版 · 打印于 2024-11-20 10:15".into(),
+        photo_jpeg: None,
+        fields: FormFields {
+            name: "欧阳䶮".into(),
+            gender: "女".into(),
+            birth_date: "1990-03-07".into(),
+            id_type: "居民身份证".into(),
+            ethnicity: "汉族".into(),
+            id_number: "31010119900307123X".into(),
+            phone: "13812345678".into(),
+            previous_ticket_no: "2401234567".into(),
+            previous_specialty: "主管护师（368）".into(),
+            level: "中级".into(),
+            specialty_code: "368".into(),
+            specialty_name: "护理学".into(),
+            current_qualification: "护师".into(),
+            current_qualification_date: "2018-06-30".into(),
+            practice_category: "护士".into(),
+            highest_education: "大学本科".into(),
+            degree: "学士".into(),
+            graduation_date: "2012-07-01".into(),
+            education: "大学本科".into(),
+            school: "复旦大学".into(),
+            school_note: "原上海医科大学".into(),
+            major: "护理学".into(),
+            major_note: "四年制".into(),
+            employer: "上海市第一人民医院".into(),
+            employer_affiliation: "上海市卫生健康委员会".into(),
+            employer_nature: "公立医疗机构".into(),
+            years_in_specialty: "8".into(),
+        },
+        subjects: [true, true, false, true],
+    }
+}
+
 /// Renders the form as a one-page PDF.
 pub fn render(form: &ApplicationForm) -> Result<Vec<u8>, FormError> {
     check_glyphs(form)?;

@@ -5,49 +5,6 @@ use std::process::Command;
 
 use super::*;
 
-pub(crate) fn sample() -> ApplicationForm {
-    ApplicationForm {
-        title: "2025年度卫生专业技术资格考试 报名申请表".into(),
-        registration_no: "250012345678".into(),
-        username: "zhangsan88".into(),
-        verification_code: "K7M2-QX9P-03".into(),
-        point: "黄浦区".into(),
-        barcode: "2500123456780003".into(),
-        footer: "第 3 版 · 打印于 2024-11-20 10:15".into(),
-        photo_jpeg: None,
-        fields: FormFields {
-            name: "欧阳䶮".into(),
-            gender: "女".into(),
-            birth_date: "1990-03-07".into(),
-            id_type: "居民身份证".into(),
-            ethnicity: "汉族".into(),
-            id_number: "31010119900307123X".into(),
-            phone: "13812345678".into(),
-            previous_ticket_no: "2401234567".into(),
-            previous_specialty: "主管护师（368）".into(),
-            level: "中级".into(),
-            specialty_code: "368".into(),
-            specialty_name: "护理学".into(),
-            current_qualification: "护师".into(),
-            current_qualification_date: "2018-06-30".into(),
-            practice_category: "护士".into(),
-            highest_education: "大学本科".into(),
-            degree: "学士".into(),
-            graduation_date: "2012-07-01".into(),
-            education: "大学本科".into(),
-            school: "复旦大学".into(),
-            school_note: "原上海医科大学".into(),
-            major: "护理学".into(),
-            major_note: "四年制".into(),
-            employer: "上海市第一人民医院".into(),
-            employer_affiliation: "上海市卫生健康委员会".into(),
-            employer_nature: "公立医疗机构".into(),
-            years_in_specialty: "8".into(),
-        },
-        subjects: [true, true, false, true],
-    }
-}
-
 fn tool(name: &str) -> Command {
     let found = Command::new("which")
         .arg(name)
@@ -88,7 +45,7 @@ pub(crate) fn rendered_grey(pdf: &[u8], dpi: u32) -> (Vec<u8>, u32, u32) {
 
 #[test]
 fn every_label_and_value_is_real_text_in_the_seed_order() {
-    let form = sample();
+    let form = specimen();
     let pdf = render(&form).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     if let Ok(path) = std::env::var("EXAMREG_FORM_PDF") {
@@ -214,7 +171,7 @@ fn every_label_and_value_is_real_text_in_the_seed_order() {
 
 #[test]
 fn the_barcode_reads_back_from_the_rendered_page_and_from_a_phone_like_photo() {
-    let form = sample();
+    let form = specimen();
     let pdf = render(&form).unwrap();
     let (grey, w, h) = rendered_grey(&pdf, 150);
     assert_eq!(decode_code128(&grey, w, h).unwrap(), form.barcode);
@@ -265,7 +222,7 @@ fn a_scan_without_a_barcode_reads_as_not_found() {
 
 #[test]
 fn very_long_names_stay_inside_their_cells_on_one_page() {
-    let mut form = sample();
+    let mut form = specimen();
     form.fields.employer =
         "上海市浦东新区某某街道社区卫生服务中心附属第二康复护理分院（筹）".repeat(3);
     form.fields.school = "中国人民解放军海军军医大学第二附属医院护理学院继续教育学院".repeat(2);
@@ -281,7 +238,7 @@ fn very_long_names_stay_inside_their_cells_on_one_page() {
 
 #[test]
 fn a_character_the_font_lacks_is_reported_not_printed_as_a_box() {
-    let mut form = sample();
+    let mut form = specimen();
     form.fields.name = "吉𠮷".into();
     assert_eq!(
         render(&form),
@@ -306,7 +263,7 @@ fn a_character_the_font_lacks_is_reported_not_printed_as_a_box() {
 
 #[test]
 fn the_photo_is_embedded() {
-    let mut form = sample();
+    let mut form = specimen();
     let mut jpeg = Vec::new();
     let photo = image::GrayImage::from_fn(300, 420, |x, y| image::Luma([((x + y) % 256) as u8]));
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
@@ -320,4 +277,29 @@ fn the_photo_is_embedded() {
     );
     form.photo_jpeg = Some(b"not a jpeg".to_vec());
     assert!(matches!(render(&form), Err(FormError::Photo(_))));
+}
+
+/// `docs/application-form.png` shows reviewers of the code what the form looks like.
+/// Regenerate with `EXAMREG_UPDATE_DOCS=1 cargo test -p examreg-documents`.
+#[test]
+fn the_documentation_picture_exists() {
+    let png =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/application-form.png");
+    if std::env::var_os("EXAMREG_UPDATE_DOCS").is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("form.pdf");
+        std::fs::write(&pdf, render(&specimen()).unwrap()).unwrap();
+        let out = tool("pdftoppm")
+            .args(["-r", "110", "-png", "-singlefile"])
+            .arg(&pdf)
+            .arg(png.with_extension(""))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert!(
+        png.exists(),
+        "run with EXAMREG_UPDATE_DOCS=1 to draw {}",
+        png.display()
+    );
 }
