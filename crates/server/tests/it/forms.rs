@@ -306,3 +306,41 @@ async fn the_materials_page_offers_the_form_and_says_when_the_upload_is_stale() 
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_name_the_font_cannot_print_is_named_instead_of_printed_as_a_box() {
+    let app = TestApp::new().await;
+    let id_number = examreg_test_support::resident_id(4242);
+    let response = examreg_test_support::http()
+        .post(app.url("/api/v1/accounts"))
+        .json(&json!({
+            "username": "rarename", "password": "长江后浪推前浪 2024", "name": "王𠮷",
+            "id_type": "resident_id", "id_number": id_number, "phone": "13800004242",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let client = examreg_test_support::sign_in_at(
+        &app.url(""),
+        "/api/v1/session",
+        "rarename",
+        "长江后浪推前浪 2024",
+    )
+    .await;
+    let no = crate::journey::nurse_registration(&client, "2025-shanghai", "shanghai_hukou").await;
+    confirm_photo(&client, &no).await;
+    let response = client
+        .get(&format!("/api/v1/registrations/{no}/form.pdf"))
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "form_unprintable");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("姓名中的「𠮷」无法打印"),
+        "{body}"
+    );
+}
