@@ -362,5 +362,34 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
     })
 }
 
+/// A preview of a checked JPEG, at most `max_side` pixels on its longer side (never
+/// enlarged), re-encoded as a baseline JPEG: for the candidate's 🔍 list and the reviewer's
+/// queue, so phones and reviewers do not fetch every full image.
+pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, JpegError> {
+    use image::ImageEncoder as _;
+    use zune_core::colorspace::ColorSpace;
+
+    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    let pixels = decoder.decode().map_err(|_| JpegError::Corrupt)?;
+    let (width, height) = decoder.dimensions().ok_or(JpegError::Corrupt)?;
+    let (width, height) = (
+        u32::try_from(width).map_err(|_| JpegError::Corrupt)?,
+        u32::try_from(height).map_err(|_| JpegError::Corrupt)?,
+    );
+    let image = image::RgbImage::from_raw(width, height, pixels).ok_or(JpegError::Truncated)?;
+    let scale = (f64::from(max_side) / f64::from(width.max(height))).min(1.0);
+    let (tw, th) = (
+        ((f64::from(width) * scale).round() as u32).max(1),
+        ((f64::from(height) * scale).round() as u32).max(1),
+    );
+    let small = image::imageops::thumbnail(&image, tw, th);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75)
+        .write_image(small.as_raw(), tw, th, image::ExtendedColorType::Rgb8)
+        .map_err(|_| JpegError::Corrupt)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests;

@@ -158,6 +158,15 @@ impl FileStore {
         Ok(self.inner.get(&Path::from(key)).await?.bytes().await?)
     }
 
+    /// The bytes under `key`, or `None` when nothing is stored there.
+    pub async fn get_if_exists(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
+        match self.inner.get(&Path::from(key)).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Removes `key`; a key that is already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         match self.inner.delete(&Path::from(key)).await {

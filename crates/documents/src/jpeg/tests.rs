@@ -205,3 +205,19 @@ fn too_few_pixels_are_refused() {
         })
     ));
 }
+
+#[test]
+fn thumbnails_keep_the_aspect_and_never_enlarge() {
+    let big = jpeg(600, 800, 80, 24);
+    let thumb = thumbnail(&big, 240).unwrap();
+    let decoded = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (180, 240));
+    assert!(thumb.len() < big.len());
+    let small = jpeg(120, 90, 80, 24);
+    let same = image::load_from_memory(&thumbnail(&small, 240).unwrap()).unwrap();
+    assert_eq!((same.width(), same.height()), (120, 90));
+    assert_eq!(
+        thumbnail(b"\xff\xd8\xff junk", 240),
+        Err(JpegError::Corrupt)
+    );
+}

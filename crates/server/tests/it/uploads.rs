@@ -444,3 +444,86 @@ async fn files_without_a_row_are_collected_and_rows_keep_their_bytes() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn thumbnails_are_made_once_served_like_originals_and_go_with_the_file() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let (_, file) = client
+        .upload(&no, "3-1", fixtures::material(31), "id.jpg")
+        .await;
+    let id = file["id"].as_str().unwrap();
+    let path = format!("/api/v1/registrations/{no}/files/{id}?size=thumb");
+    let response = client.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let h = response.headers().clone();
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
+    let thumb = response.bytes().await.unwrap();
+    let decoded = image::load_from_memory(&thumb).unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (240, 320),
+        "600×800 scaled to 320"
+    );
+    assert!(thumb.len() < fixtures::material(31).len());
+    let stored = app.stored_keys("registrations").await;
+    assert_eq!(stored.len(), 2, "original and thumbnail: {stored:?}");
+    // Made once: the second answer is the kept thumbnail.
+    assert_eq!(client.get(&path).await.bytes().await.unwrap(), thumb);
+
+    // The reviewer of the point gets it too; others do not.
+    let reviewer = app.staff("point-reviewer", &["310115"]).await;
+    let response = reviewer
+        .get(&format!(
+            "/api/v1/staff/registrations/{no}/files/{id}?size=thumb"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap(), thumb);
+    let stranger = app.candidate().await;
+    assert_eq!(stranger.get(&path).await.status(), StatusCode::NOT_FOUND);
+
+    // An unknown size is a 400 in the contract's shape.
+    let (status, body) = client
+        .get_json(&format!("/api/v1/registrations/{no}/files/{id}?size=huge"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"].as_str().unwrap().contains("huge"));
+
+    // Deleting the file removes both.
+    let (status, _) = send(
+        &client,
+        Method::DELETE,
+        &format!("/api/v1/registrations/{no}/files/{id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(app.stored_keys("registrations").await.is_empty());
+
+    // A thumbnail whose original is gone is collected at start; one whose original has
+    // a row is kept.
+    let (_, kept) = client
+        .upload(&no, "3-1", fixtures::material(32), "id.jpg")
+        .await;
+    let kept_path = format!(
+        "/api/v1/registrations/{no}/files/{}?size=thumb",
+        kept["id"].as_str().unwrap()
+    );
+    assert_eq!(client.get(&kept_path).await.status(), StatusCode::OK);
+    app.state
+        .files
+        .put_durable(
+            "registrations/00000000-0000-0000-0000-000000000000/gone.thumb.jpg",
+            bytes::Bytes::from_static(b"stray thumbnail"),
+        )
+        .await
+        .unwrap();
+    let removed = examreg_server::services::uploads::collect_orphans(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(app.stored_keys("registrations").await.len(), 2);
+}

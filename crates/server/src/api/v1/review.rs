@@ -257,15 +257,19 @@ pub async fn post_qualification(
 
 /// An image of a case, for reviewers whose scope covers it.
 #[utoipa::path(get, path = "/staff/registrations/{no}/files/{id}", tag = "staff",
-    params(("no" = String, Path, description = "网报号"), ("id" = String, Path, description = "File id")),
+    params(("no" = String, Path, description = "网报号"), ("id" = String, Path, description = "File id"),
+        ("size" = Option<String>, Query, description = "`thumb` for a preview at most 320 pixels on the longer side")),
     responses((status = 200, content_type = "image/jpeg", description = "The image"), (status = 404, body = ApiErrorEnvelope)))]
 pub async fn get_file(
     State(app): State<AppState>,
     staff: CurrentStaff,
     Path((no, id)): Path<(String, String)>,
+    Query(query): Query<super::uploads::FileQuery>,
 ) -> Result<axum::response::Response, AppError> {
+    let variant = query.variant()?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let (upload, bytes) =
-        crate::services::uploads::file_for_reviewer(&app, &reviewer(&staff), &no, id).await?;
+        crate::services::uploads::file_for_reviewer(&app, &reviewer(&staff), &no, id, variant)
+            .await?;
     Ok(super::uploads::jpeg_response(&upload, bytes))
 }

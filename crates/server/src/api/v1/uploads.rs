@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
 };
@@ -187,16 +187,39 @@ fn file_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound)
 }
 
+/// Which rendering of an image a client asks for: `?size=thumb` for a preview.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FileQuery {
+    #[serde(default)]
+    size: Option<String>,
+}
+
+impl FileQuery {
+    pub(crate) fn variant(&self) -> Result<uploads::Variant, AppError> {
+        match self.size.as_deref() {
+            None | Some("original") => Ok(uploads::Variant::Original),
+            Some("thumb") => Ok(uploads::Variant::Thumbnail),
+            Some(other) => Err(AppError::BadRequest(format!(
+                "size 只能是 thumb 或 original，收到“{other}”"
+            ))),
+        }
+    }
+}
+
 /// One of the candidate's images, served so that no browser treats it as anything else.
 #[utoipa::path(get, path = "/registrations/{no}/files/{id}", tag = "uploads",
-    params(("no" = String, Path, description = "网报号"), ("id" = String, Path, description = "File id")),
+    params(("no" = String, Path, description = "网报号"), ("id" = String, Path, description = "File id"),
+        ("size" = Option<String>, Query, description = "`thumb` for a preview at most 320 pixels on the longer side")),
     responses((status = 200, content_type = "image/jpeg", description = "The image"), (status = 404, body = ApiErrorEnvelope)))]
 pub async fn get_file(
     State(app): State<AppState>,
     candidate: CurrentCandidate,
     Path((no, id)): Path<(String, String)>,
+    Query(query): Query<FileQuery>,
 ) -> Result<Response, AppError> {
-    let (upload, bytes) = uploads::own_file(&app, candidate.id, &no, file_id(&id)?).await?;
+    let variant = query.variant()?;
+    let (upload, bytes) =
+        uploads::own_file(&app, candidate.id, &no, file_id(&id)?, variant).await?;
     Ok(jpeg_response(&upload, bytes))
 }
 

@@ -234,9 +234,7 @@ async fn store_file(
     match outcome {
         Ok(replaced) => {
             for key in replaced {
-                if let Err(err) = app.files.delete(&key).await {
-                    tracing::warn!(%key, error = %err, "replaced file not removed; orphan collection will");
-                }
+                remove_stored(app, &key).await;
             }
             Ok(upload)
         }
@@ -377,9 +375,7 @@ pub async fn delete_file(
     .await?;
     txn.commit().await?;
     // The row is gone; the bytes follow (or orphan collection takes them).
-    if let Err(err) = app.files.delete(&upload.storage_key).await {
-        tracing::warn!(key = %upload.storage_key, error = %err, "deleted file's bytes not removed");
-    }
+    remove_stored(app, &upload.storage_key).await;
     Ok(())
 }
 
@@ -461,14 +457,71 @@ pub async fn own_file(
     candidate: CandidateId,
     no: &str,
     file: Uuid,
+    variant: Variant,
 ) -> Result<(UploadRecord, Bytes), UploadError> {
     let (record, _) = owned(app, candidate, no).await?;
     let upload = uploads::find(app.store.conn(), file)
         .await?
         .filter(|u| u.registration_id == record.id);
     let upload = upload.ok_or(UploadError::NotFound)?;
-    let bytes = app.files.get(&upload.storage_key).await?;
+    let bytes = bytes_of(app, &upload, variant).await?;
     Ok((upload, bytes))
+}
+
+/// Which rendering of a stored image to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    /// At most [`THUMBNAIL_SIDE`] pixels on the longer side.
+    Thumbnail,
+}
+
+/// The longer side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIDE: u32 = 320;
+
+/// Where the thumbnail of the file stored under `key` is kept.
+fn thumbnail_key(key: &str) -> String {
+    format!("{}.thumb.jpg", key.strip_suffix(".jpg").unwrap_or(key))
+}
+
+/// The bytes of `upload` in `variant`. A thumbnail is made on first request (off the
+/// runtime, bounded like every decode) and kept beside the original; losing it costs only
+/// its remaking, so its write is not waited on for durability.
+async fn bytes_of(
+    app: &AppState,
+    upload: &UploadRecord,
+    variant: Variant,
+) -> Result<Bytes, UploadError> {
+    if variant == Variant::Original {
+        return Ok(app.files.get(&upload.storage_key).await?);
+    }
+    let key = thumbnail_key(&upload.storage_key);
+    if let Some(bytes) = app.files.get_if_exists(&key).await? {
+        return Ok(bytes);
+    }
+    let original = app.files.get(&upload.storage_key).await?;
+    let _permit = app
+        .heavy_work
+        .acquire()
+        .await
+        .map_err(|e| UploadError::Task(e.to_string()))?;
+    let thumb = tokio::task::spawn_blocking(move || jpeg::thumbnail(&original, THUMBNAIL_SIDE))
+        .await
+        .map_err(|e| UploadError::Task(e.to_string()))??;
+    let thumb = Bytes::from(thumb);
+    if let Err(err) = app.files.put_durable(&key, thumb.clone()).await {
+        tracing::warn!(%key, error = %err, "thumbnail not kept; it will be made again");
+    }
+    Ok(thumb)
+}
+
+/// Removes a file's bytes and its thumbnail; a failure leaves them to orphan collection.
+async fn remove_stored(app: &AppState, key: &str) {
+    for key in [key.to_owned(), thumbnail_key(key)] {
+        if let Err(err) = app.files.delete(&key).await {
+            tracing::warn!(%key, error = %err, "stored file not removed; orphan collection will");
+        }
+    }
 }
 
 /// Removes stored files that no row refers to (left by a crash between the write and the
@@ -480,7 +533,10 @@ pub async fn collect_orphans(app: &AppState) -> Result<usize, StoreError> {
         .collect();
     let mut removed = 0;
     for key in app.files.list("registrations").await? {
-        if !known.contains(&key) {
+        let original = key
+            .strip_suffix(".thumb.jpg")
+            .map_or_else(|| key.clone(), |base| format!("{base}.jpg"));
+        if !known.contains(&original) {
             app.files.delete(&key).await?;
             removed += 1;
         }
@@ -494,6 +550,7 @@ pub async fn file_for_reviewer(
     reviewer: &crate::services::review::Reviewer,
     no: &str,
     file: Uuid,
+    variant: Variant,
 ) -> Result<(UploadRecord, Bytes), UploadError> {
     let (record, _) = crate::services::review::case(app, reviewer, no)
         .await?
@@ -502,6 +559,6 @@ pub async fn file_for_reviewer(
         .await?
         .filter(|u| u.registration_id == record.id);
     let upload = upload.ok_or(UploadError::NotFound)?;
-    let bytes = app.files.get(&upload.storage_key).await?;
+    let bytes = bytes_of(app, &upload, variant).await?;
     Ok((upload, bytes))
 }

@@ -191,6 +191,9 @@ pub async fn photo_confirm(
 // ----- materials -----
 
 struct FileView {
+    /// The preview shown in the list.
+    thumb: String,
+    /// The full image (🔍).
     src: String,
     delete_action: String,
     label: String,
@@ -285,6 +288,7 @@ async fn materials_page(
                 .iter()
                 .enumerate()
                 .map(|(i, f)| FileView {
+                    thumb: format!("{}?size=thumb", urls::api_file(&no, &f.id.to_string())),
                     src: urls::api_file(&no, &f.id.to_string()),
                     delete_action: format!("{}/files/{}/delete", urls::registration(&no), f.id),
                     label: format!("第 {} 个文件（{} KB）", i + 1, f.size.div_ceil(1024)),
