@@ -4,6 +4,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
+const UPLOAD_JS: &str = include_str!("../../static/upload.js");
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
@@ -12,5 +13,16 @@ pub async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         APP_CSS,
+    )
+}
+
+/// The upload enhancement of the photo and materials pages (resize, convert, progress).
+pub async fn upload_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        UPLOAD_JS,
     )
 }

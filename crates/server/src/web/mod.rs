@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route(urls::HOME, get(candidate::home::home))
         .route(urls::STYLESHEET, get(assets::stylesheet))
+        .route(urls::UPLOAD_SCRIPT, get(assets::upload_script))
         .route(
             urls::SIGN_UP,
             get(accounts::register_form).post(accounts::register),

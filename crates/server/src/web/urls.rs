@@ -7,6 +7,7 @@ pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 pub const STYLESHEET: &str = "/static/app.css";
+pub const UPLOAD_SCRIPT: &str = "/static/upload.js";
 pub const OPENAPI: &str = "/api/openapi.json";
 
 pub const API_V1: &str = "/api/v1";
@@ -71,6 +72,11 @@ pub fn registration_materials(no: &str) -> String {
 /// Where an uploaded image is served (owner or permitted staff).
 pub fn api_file(no: &str, id: &str) -> String {
     format!("{API_V1}/registrations/{no}/files/{id}")
+}
+
+/// A registration in the JSON API.
+pub fn api_registration(no: &str) -> String {
+    format!("{API_V1}/registrations/{no}")
 }
 
 /// 打印报名表: the PDF of the current application form.

@@ -5,6 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::html::{attr, select};
+use crate::journey::nurse;
 
 async fn registration(app: &TestApp) -> (SignedInClient, String) {
     let client = app.candidate().await;
@@ -170,4 +171,44 @@ async fn an_upload_without_the_token_is_refused() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_upload_script_is_served_and_wired_to_the_api_with_the_exam_limits() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let script = app.anon().get("/static/upload.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(script.text().await.unwrap().contains("X-CSRF-Token"));
+
+    let page = client
+        .get(&format!("/registrations/{no}/materials"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<script src="/static/upload.js" defer></script>"#));
+    assert!(
+        page.contains(&format!(
+            r#"data-api="/api/v1/registrations/{no}/slots/3-1/files" data-csrf="{}" data-max-kb="150" data-min-kb="10""#,
+            client.csrf_token
+        )),
+        "{page}"
+    );
+    let page = client
+        .get(&format!("/registrations/{no}/photo"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"data-api="/api/v1/registrations/{no}/photo" data-method="PUT""#
+        )),
+        "{page}"
+    );
 }

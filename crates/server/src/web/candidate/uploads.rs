@@ -98,6 +98,27 @@ struct PhotoPage {
     upload_action: String,
     confirm_action: String,
     back: String,
+    limits: ClientLimits,
+    api: String,
+}
+
+/// What the upload script needs to fit an image into the limits before sending it.
+struct ClientLimits {
+    min_kb: u64,
+    max_kb: u64,
+    min_width: u32,
+    min_height: u32,
+}
+
+impl From<&examreg_domain::exam::ImageLimits> for ClientLimits {
+    fn from(l: &examreg_domain::exam::ImageLimits) -> Self {
+        ClientLimits {
+            min_kb: l.min_bytes.div_ceil(1024),
+            max_kb: l.max_bytes / 1024,
+            min_width: l.min_width,
+            min_height: l.min_height,
+        }
+    }
 }
 
 async fn photo_page(
@@ -135,6 +156,8 @@ async fn photo_page(
         ),
         confirm_action: format!("{}/confirm", urls::registration_photo(record.no.as_str())),
         back: urls::registration(record.no.as_str()),
+        limits: p.into(),
+        api: format!("{}/photo", urls::api_registration(record.no.as_str())),
     })
 }
 
@@ -208,6 +231,8 @@ struct SlotPageView {
     files: Vec<FileView>,
     full: bool,
     upload_action: String,
+    /// Where the upload script sends the file.
+    api: String,
     error: Option<String>,
 }
 
@@ -224,6 +249,7 @@ struct MaterialsPage {
     completed: bool,
     back: String,
     form: FormPrintView,
+    limits: ClientLimits,
 }
 
 /// 打印报名表: the button, or what to finish first, and whether an uploaded form is stale.
@@ -300,6 +326,7 @@ async fn materials_page(
                 v.slot.id,
                 csrf.0
             ),
+            api: format!("{}/slots/{}/files", urls::api_registration(&no), v.slot.id),
             error: slot_error
                 .as_ref()
                 .filter(|(id, _)| *id == v.slot.id.as_str())
@@ -320,6 +347,7 @@ async fn materials_page(
         completed: record.materials_completed_at.is_some(),
         back: urls::registration(&no),
         form: form_print_view(&record, &views),
+        limits: m.into(),
         no,
     })
 }
