@@ -347,10 +347,21 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
         .set_strict_mode(true)
         .set_max_width(rules.max_width as usize)
         .set_max_height(rules.max_height as usize);
-    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    let pixels = decoder.decode().map_err(|_| JpegError::Corrupt)?;
+    let decode = |data: &[u8]| {
+        JpegDecoder::new_with_options(ZCursor::new(data), options)
+            .decode()
+            .map_err(|_| JpegError::Corrupt)
+    };
+    let pixels = decode(bytes)?;
     let expected = (width as usize) * (height as usize);
     if pixels.len() < expected {
+        return Err(JpegError::Truncated);
+    }
+    // A file cut short with an end marker appended decodes "successfully": the decoder
+    // fills the missing blocks from zero bits. Filler bytes before the end marker are
+    // ignored by a complete scan but read as image data by a cut one, so a second decode
+    // that differs gives the cut away.
+    if decode(&with_filler_before_eoi(bytes))? != pixels {
         return Err(JpegError::Truncated);
     }
     Ok(JpegInfo {
@@ -360,6 +371,20 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
         scans,
         bytes: size,
     })
+}
+
+/// `bytes` (ending in EOI, as [`structure`] checked) with filler inserted before the EOI.
+fn with_filler_before_eoi(bytes: &[u8]) -> Vec<u8> {
+    // The last EOI: only zero padding may follow it.
+    let end = (0..bytes.len().saturating_sub(1))
+        .rev()
+        .find(|&i| bytes[i..i + 2] == [0xFF, 0xD9])
+        .unwrap_or(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    out.extend_from_slice(&bytes[..end]);
+    out.extend_from_slice(&[0x5A; 64]);
+    out.extend_from_slice(&bytes[end..]);
+    out
 }
 
 /// A preview of a checked JPEG, at most `max_side` pixels on its longer side (never

@@ -127,9 +127,18 @@ fn truncated_files_are_caught() {
             "kept {keep} bytes"
         );
     }
-    // Known gap: a file cut mid-scan with an end marker appended decodes without error
-    // (the decoder zero-fills the missing MCUs, strict mode included). Catching it needs
-    // an MCU count of the entropy-coded data; see the closing note of this work.
+    // Cut mid-scan with an end marker appended: the decoder would zero-fill the missing
+    // blocks without complaint, so the check decodes a second time with filler bytes
+    // before the end marker and sees the picture change.
+    for keep in [bytes.len() / 3, bytes.len() * 2 / 3, bytes.len() - 40] {
+        let mut fake = bytes[..keep].to_vec();
+        fake.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(
+            inspect(&fake, &MATERIALS),
+            Err(JpegError::Truncated),
+            "kept {keep} bytes and a fake end marker"
+        );
+    }
 }
 
 #[test]

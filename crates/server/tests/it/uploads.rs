@@ -172,6 +172,11 @@ async fn bad_files_are_refused_specifically_and_nothing_is_stored() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "不完整",
         ),
+        (
+            [&fixtures::material(7)[..40_000], &[0xFF, 0xD9][..]].concat(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "不完整",
+        ),
     ];
     for (bytes, status, says) in cases {
         let (got, body) = client.upload(&no, "3-1", bytes, "photo.jpg").await;
