@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entities::registration;
+use crate::entities::{candidate_account, registration, upload};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationRecord {
@@ -355,6 +355,16 @@ pub struct QueueFilter {
     pub point: Option<String>,
     /// A 网报号 or its beginning.
     pub number_prefix: Option<String>,
+    /// The candidate's name as on the account, exactly.
+    pub name: Option<String>,
+    pub level: Option<String>,
+    pub specialty_code: Option<String>,
+    /// Last changed (submitted, returned, decided) at or after this instant.
+    pub updated_from: Option<OffsetDateTime>,
+    /// Last changed before this instant.
+    pub updated_before: Option<OffsetDateTime>,
+    /// Only registrations whose uploaded form has no readable barcode.
+    pub unreadable_form: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -379,6 +389,41 @@ pub async fn queue(
     }
     if let Some(prefix) = &filter.number_prefix {
         query = query.filter(registration::Column::RegistrationNo.starts_with(prefix.clone()));
+    }
+    if let Some(name) = &filter.name {
+        query = query.filter(
+            registration::Column::CandidateId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(candidate_account::Column::Id)
+                    .from(candidate_account::Entity)
+                    .and_where(candidate_account::Column::Name.eq(name.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(level) = &filter.level {
+        query = query.filter(registration::Column::Level.eq(level.clone()));
+    }
+    if let Some(code) = &filter.specialty_code {
+        query = query.filter(registration::Column::SpecialtyCode.eq(code.clone()));
+    }
+    if let Some(from) = filter.updated_from {
+        query = query.filter(registration::Column::UpdatedAt.gte(from));
+    }
+    if let Some(before) = filter.updated_before {
+        query = query.filter(registration::Column::UpdatedAt.lt(before));
+    }
+    if filter.unreadable_form {
+        query = query.filter(
+            registration::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(upload::Column::RegistrationId)
+                    .from(upload::Entity)
+                    .and_where(upload::Column::Slot.eq("form"))
+                    .and_where(upload::Column::Barcode.eq(crate::uploads::BARCODE_UNREADABLE))
+                    .to_owned(),
+            ),
+        );
     }
     query
         .order_by_asc(registration::Column::UpdatedAt)

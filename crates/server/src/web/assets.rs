@@ -5,6 +5,7 @@ use axum::response::IntoResponse;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const UPLOAD_JS: &str = include_str!("../../static/upload.js");
+const VIEWER_JS: &str = include_str!("../../static/viewer.js");
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
@@ -16,13 +17,22 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// The upload enhancement of the photo and materials pages (resize, convert, progress).
-pub async fn upload_script() -> impl IntoResponse {
+fn script(source: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        UPLOAD_JS,
+        source,
     )
+}
+
+/// The upload enhancement of the photo and materials pages (resize, convert, progress).
+pub async fn upload_script() -> impl IntoResponse {
+    script(UPLOAD_JS)
+}
+
+/// The reviewer's image viewer (zoom, rotate, previous/next).
+pub async fn viewer_script() -> impl IntoResponse {
+    script(VIEWER_JS)
 }

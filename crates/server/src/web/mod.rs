@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route(urls::HOME, get(candidate::home::home))
         .route(urls::STYLESHEET, get(assets::stylesheet))
         .route(urls::UPLOAD_SCRIPT, get(assets::upload_script))
+        .route(urls::VIEWER_SCRIPT, get(assets::viewer_script))
         .route(
             urls::SIGN_UP,
             get(accounts::register_form).post(accounts::register),
@@ -111,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route(urls::VERIFY, get(verify::verify))
         .route(urls::STAFF, get(staff::home))
         .route(urls::STAFF_SIGN_IN, post(staff::login))
+        .route(urls::STAFF_CASE, get(staff::review::case_page))
+        .route(urls::STAFF_DECISION, post(staff::review::post_decision))
         .route(urls::STAFF_SIGN_OUT, post(staff::logout))
         .merge(api_routes)
         .route_layer(from_fn(middleware::metrics::record))

@@ -8,6 +8,7 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 pub const STYLESHEET: &str = "/static/app.css";
 pub const UPLOAD_SCRIPT: &str = "/static/upload.js";
+pub const VIEWER_SCRIPT: &str = "/static/viewer.js";
 pub const OPENAPI: &str = "/api/openapi.json";
 
 pub const API_V1: &str = "/api/v1";
@@ -28,6 +29,18 @@ pub const STAFF: &str = "/staff";
 /// The public check of a printed application form.
 pub const VERIFY: &str = "/verify";
 pub const STAFF_SIGN_IN: &str = "/staff/login";
+pub const STAFF_CASE: &str = "/staff/registrations/{no}";
+pub const STAFF_DECISION: &str = "/staff/registrations/{no}/{kind}";
+
+/// A case in the review console.
+pub fn staff_case(no: &str) -> String {
+    format!("/staff/registrations/{no}")
+}
+
+/// An image of a case, through the staff API.
+pub fn staff_file(no: &str, id: &str) -> String {
+    format!("{API_V1}/staff/registrations/{no}/files/{id}")
+}
 pub const STAFF_SIGN_OUT: &str = "/staff/logout";
 
 pub const API_ACCOUNTS: &str = "/api/v1/accounts";

@@ -24,6 +24,7 @@ mod registrations;
 mod review;
 mod security;
 mod sessions;
+mod staff_pages;
 mod submission;
 mod upload_pages;
 mod uploads;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::journey::{ready_to_submit, send};
 
-async fn submitted(app: &TestApp) -> (SignedInClient, String) {
+pub(crate) async fn submitted(app: &TestApp) -> (SignedInClient, String) {
     let (client, no) = ready_to_submit(app).await;
     let (status, body) = send(
         &client,

@@ -159,25 +159,7 @@ pub(crate) fn dto_for_staff(app: &AppState, record: &RegistrationRecord) -> Regi
                 blocks_submission: false,
             },
         },
-        return_reasons: record
-            .return_reasons
-            .as_array()
-            .map(|reasons| {
-                reasons
-                    .iter()
-                    .map(|r| {
-                        let mut text = r["text"].as_str().unwrap_or_default().to_owned();
-                        if let Some(slot) = r["slot"].as_str() {
-                            text.push_str(&format!("（材料框 {slot}）"));
-                        }
-                        if let Some(note) = r["note"].as_str().filter(|n| !n.is_empty()) {
-                            text.push_str(&format!("：{note}"));
-                        }
-                        text
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        return_reasons: view::return_reason_texts(record),
     }
 }
 

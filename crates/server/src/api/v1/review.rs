@@ -2,9 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use examreg_domain::registration::Status;
 use examreg_domain::vocab::Vocabulary;
-use examreg_store::registrations::QueueFilter;
 use examreg_store::uploads;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +11,7 @@ use super::ApiErrorEnvelope;
 use super::registrations::{RegistrationDto, dto_for_staff};
 use super::uploads::FileDto;
 use crate::services::review::confirmation::{Decision, ReasonInput, decide};
-use crate::services::review::{Reviewer, case, queue};
+use crate::services::review::{QueueQuery, Reviewer, case, queue};
 use crate::state::AppState;
 use crate::web::error::{AppError, FieldErrors};
 use crate::web::extract::{ApiJson, CurrentStaff};
@@ -24,18 +22,6 @@ fn reviewer(staff: &CurrentStaff) -> Reviewer {
         role: staff.role,
         scope: staff.scope.clone(),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct QueueQuery {
-    /// `submitted`, `returned`, `confirmed` …
-    pub status: Option<String>,
-    /// A registration point code.
-    pub point: Option<String>,
-    /// A 网报号 or its beginning.
-    pub q: Option<String>,
-    /// From 0.
-    pub page: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +41,12 @@ pub struct QueueItem {
     params(
         ("status" = Option<String>, Query, description = "submitted, returned, confirmed …"),
         ("point" = Option<String>, Query, description = "A registration point code"),
-        ("q" = Option<String>, Query, description = "A 网报号 or its beginning"),
+        ("q" = Option<String>, Query, description = "A 网报号 or its beginning, or a name"),
+        ("level" = Option<String>, Query, description = "junior, intermediate …"),
+        ("specialty" = Option<String>, Query, description = "A specialty code"),
+        ("from" = Option<String>, Query, description = "Changed on or after this day, YYYY-MM-DD (China time)"),
+        ("to" = Option<String>, Query, description = "Changed on or before this day"),
+        ("flag" = Option<String>, Query, description = "unreadable_form: the uploaded form has no readable barcode"),
         ("page" = Option<u64>, Query, description = "From 0; 50 a page"),
     ),
     responses((status = 200, body = Vec<QueueItem>), (status = 401, body = ApiErrorEnvelope), (status = 422, body = ApiErrorEnvelope)))]
@@ -64,28 +55,16 @@ pub async fn list(
     staff: CurrentStaff,
     Query(query): Query<QueueQuery>,
 ) -> Result<Json<Vec<QueueItem>>, AppError> {
-    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(key) => Some(Status::from_key(key).ok_or_else(|| {
-            let mut fields = FieldErrors::new();
-            fields.insert("status".into(), vec![format!("没有状态 {key}")]);
-            AppError::Invalid {
-                message: "筛选条件有误".into(),
-                fields,
-            }
-        })?),
-    };
-    let filter = QueueFilter {
-        status,
-        point: query.point.filter(|p| !p.is_empty()),
-        number_prefix: query
-            .q
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty()),
-        page: query.page.unwrap_or(0),
-        per_page: 50,
-        ..QueueFilter::default()
-    };
+    let filter = query.to_filter().map_err(|problems| {
+        let mut fields = FieldErrors::new();
+        for (field, message) in problems {
+            fields.entry(field).or_default().push(message);
+        }
+        AppError::Invalid {
+            message: "筛选条件有误".into(),
+            fields,
+        }
+    })?;
     let records = queue(&app, &reviewer(&staff), filter).await?;
     Ok(Json(
         records

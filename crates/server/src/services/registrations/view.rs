@@ -69,3 +69,27 @@ pub fn visible_to_candidate(
         record.clone()
     }
 }
+
+/// The reasons of the latest return (or rejection), each as one line of Chinese: the
+/// coded text, the slot it concerns, the reviewer's note.
+pub fn return_reason_texts(record: &RegistrationRecord) -> Vec<String> {
+    record
+        .return_reasons
+        .as_array()
+        .map(|reasons| {
+            reasons
+                .iter()
+                .map(|r| {
+                    let mut text = r["text"].as_str().unwrap_or_default().to_owned();
+                    if let Some(slot) = r["slot"].as_str() {
+                        text.push_str(&format!("（材料框 {slot}）"));
+                    }
+                    if let Some(note) = r["note"].as_str().filter(|n| !n.is_empty()) {
+                        text.push_str(&format!("：{note}"));
+                    }
+                    text
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,12 +1,15 @@
-//! The staff console at `/staff`: sign-in, and (later) the review queues.
+//! The staff console at `/staff`: sign-in, the review queue, cases and decisions.
+
+pub mod review;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use examreg_domain::account::{AccountKind, StaffScope};
+use examreg_domain::account::AccountKind;
 
 use crate::services::accounts::sign_out::sign_out;
+use crate::services::review::QueueQuery;
 use crate::state::AppState;
 use crate::web::candidate::accounts::{EmptyForm, LoginForm, LoginPage, login_with_form};
 use crate::web::cookies::{self, CookieName};
@@ -24,6 +27,8 @@ struct StaffHome {
     username: String,
     role: &'static str,
     scope: String,
+    errors: FormErrors,
+    queue: review::QueueView,
 }
 
 /// `GET /staff`: the console for staff, the sign-in form for everyone else.
@@ -31,17 +36,13 @@ pub async fn home(
     State(app): State<AppState>,
     csrf: CsrfToken,
     staff: Result<CurrentStaff, AuthRejection>,
+    Query(query): Query<QueueQuery>,
 ) -> Result<Response, AppError> {
     let html = match staff {
         Ok(staff) => {
-            let scope = match &staff.scope {
-                StaffScope::Area => format!("{}全部报名点", area_name(&app)),
-                StaffScope::Points(points) => points
-                    .iter()
-                    .map(|code| point_name(&app, code))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-            };
+            let scope = review::scope_label(&app, &staff.scope);
+            let mut queue = review::queue_view(&app, &staff, &query).await?;
+            let errors = std::mem::take(&mut queue.errors);
             StaffHome {
                 chrome: Chrome {
                     csrf: csrf.0,
@@ -51,6 +52,8 @@ pub async fn home(
                 username: staff.username,
                 role: staff.role.label(),
                 scope,
+                errors,
+                queue,
             }
             .render()
         }
@@ -68,21 +71,6 @@ pub async fn home(
         .render(),
     };
     Ok((StatusCode::OK, Html(html.map_err(anyhow::Error::from)?)).into_response())
-}
-
-fn area_name(app: &AppState) -> String {
-    app.exams
-        .iter()
-        .next()
-        .map(|e| e.area.name.clone())
-        .unwrap_or_default()
-}
-
-fn point_name(app: &AppState, code: &str) -> String {
-    app.exams
-        .iter()
-        .find_map(|e| e.point(code))
-        .map_or_else(|| code.to_owned(), |p| p.name.clone())
 }
 
 pub async fn login(
