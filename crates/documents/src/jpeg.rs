@@ -8,6 +8,7 @@ use std::fmt;
 use zune_core::bytestream::ZCursor;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
+use zune_jpeg::errors::DecodeErrors;
 
 /// What an image must satisfy (from the exam definition).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,22 +348,26 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
         .set_strict_mode(true)
         .set_max_width(rules.max_width as usize)
         .set_max_height(rules.max_height as usize);
-    let decode = |data: &[u8]| {
-        JpegDecoder::new_with_options(ZCursor::new(data), options)
-            .decode()
-            .map_err(|_| JpegError::Corrupt)
-    };
-    let pixels = decode(bytes)?;
+    let decode = |data: &[u8]| JpegDecoder::new_with_options(ZCursor::new(data), options).decode();
     let expected = (width as usize) * (height as usize);
-    if pixels.len() < expected {
-        return Err(JpegError::Truncated);
-    }
-    // A file cut short with an end marker appended decodes "successfully": the decoder
-    // fills the missing blocks from zero bits. Filler bytes before the end marker are
-    // ignored by a complete scan but read as image data by a cut one, so a second decode
-    // that differs gives the cut away.
-    if decode(&with_filler_before_eoi(bytes))? != pixels {
-        return Err(JpegError::Truncated);
+    // A file cut short with an end marker appended would decode "successfully": the
+    // decoder fills the missing blocks from zero bits once it meets the marker. So the
+    // scan is decoded without its end marker, where running out of data is an error.
+    let eoi = last_eoi(bytes);
+    match decode(&bytes[..eoi]) {
+        Ok(pixels) if pixels.len() >= expected => {}
+        Ok(_) => return Err(JpegError::Truncated),
+        Err(DecodeErrors::ExhaustedData) => {
+            // Rarely a complete scan needs a look past its last bits; settle it exactly:
+            // filler before the end marker is ignored by a complete scan and read as
+            // image data by a cut one.
+            let pixels = decode(bytes).map_err(|_| JpegError::Corrupt)?;
+            let filled = decode(&with_filler_before(bytes, eoi)).map_err(|_| JpegError::Corrupt)?;
+            if pixels.len() < expected || filled != pixels {
+                return Err(JpegError::Truncated);
+            }
+        }
+        Err(_) => return Err(JpegError::Corrupt),
     }
     Ok(JpegInfo {
         width,
@@ -373,17 +378,21 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
     })
 }
 
-/// `bytes` (ending in EOI, as [`structure`] checked) with filler inserted before the EOI.
-fn with_filler_before_eoi(bytes: &[u8]) -> Vec<u8> {
-    // The last EOI: only zero padding may follow it.
-    let end = (0..bytes.len().saturating_sub(1))
+/// Where the final end-of-image marker starts (only zero padding may follow it, as
+/// [`structure`] checked).
+fn last_eoi(bytes: &[u8]) -> usize {
+    (0..bytes.len().saturating_sub(1))
         .rev()
         .find(|&i| bytes[i..i + 2] == [0xFF, 0xD9])
-        .unwrap_or(bytes.len());
+        .unwrap_or(bytes.len())
+}
+
+/// `bytes` with filler inserted at `at` (before the end marker).
+fn with_filler_before(bytes: &[u8], at: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 64);
-    out.extend_from_slice(&bytes[..end]);
+    out.extend_from_slice(&bytes[..at]);
     out.extend_from_slice(&[0x5A; 64]);
-    out.extend_from_slice(&bytes[end..]);
+    out.extend_from_slice(&bytes[at..]);
     out
 }
 

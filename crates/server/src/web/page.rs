@@ -12,6 +12,15 @@ pub struct Chrome {
     pub user: Option<String>,
     /// Whether the page belongs to the staff console.
     pub staff: bool,
+    /// The signed-in candidate's 待办事项, shown at the top of every page.
+    pub todos: Vec<TodoLink>,
+}
+
+/// One entry of the to-do list and the page where it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoLink {
+    pub text: String,
+    pub href: String,
 }
 
 /// One entry of the error summary: the field's id (for the link) and the message, the

@@ -95,6 +95,7 @@ pub async fn verify(
             csrf: csrf.0,
             user: None,
             staff: false,
+            todos: Vec::new(),
         },
         errors,
         no: form.no,

@@ -288,3 +288,29 @@ async fn a_stale_form_tab_is_refused_with_a_clear_page() {
     let page = second.text().await.unwrap();
     assert!(select(&page, "h1")[0].contains("请刷新页面后再修改"));
 }
+
+#[tokio::test]
+async fn the_to_do_list_says_what_comes_next() {
+    let app = TestApp::new().await;
+    let client = app.candidate().await;
+    let home = client.get("/").await.text().await.unwrap();
+    assert!(
+        !home.contains("待办事项"),
+        "nothing to do before a registration exists"
+    );
+    let (_, created) = crate::journey::send(
+        &client,
+        reqwest::Method::POST,
+        "/api/v1/registrations",
+        serde_json::json!({"exam": "2025-shanghai"}),
+    )
+    .await;
+    let no = created["registration_no"].as_str().unwrap();
+    let home = client.get("/").await.text().await.unwrap();
+    assert!(
+        home.contains(&format!(
+            r#"<a href="/registrations/{no}">2025年度卫生专业技术资格考试：继续填写报名信息（还有 4 项未填写），网上报名 "#
+        )),
+        "{home}"
+    );
+}

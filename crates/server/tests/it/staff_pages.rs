@@ -168,7 +168,15 @@ async fn a_case_is_returned_with_reasons_and_stale_or_empty_decisions_are_refuse
         "no decision is open on a returned case"
     );
 
-    // The candidate sees the reasons.
+    // The candidate sees the reasons in the to-do list of every page.
+    for path in ["/", "/account", &format!("/registrations/{no}/materials")] {
+        let (_, html) = page(&candidate, path).await;
+        assert!(html.contains("待办事项"), "{path}: {html}");
+        assert!(
+            html.contains("报名确认不通过，请按审核意见修改后于 2024年12月11日 17:00 前重新提交。审核意见：材料不清晰（材料框 3-1）：身份证反面看不清"),
+            "{path}: {html}"
+        );
+    }
     let (_, registration) = candidate
         .get_json(&format!("/api/v1/registrations/{no}"))
         .await;

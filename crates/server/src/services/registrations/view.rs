@@ -93,3 +93,47 @@ pub fn return_reason_texts(record: &RegistrationRecord) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Something the candidate has to do next, in Chinese, for the to-do list (待办事项) shown
+/// on every page.
+pub fn todos(
+    record: &RegistrationRecord,
+    exam: &ExamDefinition,
+    now: time::OffsetDateTime,
+    stale_form: bool,
+) -> Vec<String> {
+    let title = &exam.title;
+    let mut todos = Vec::new();
+    match record.status {
+        Status::Returned if now < exam.calendar.resubmit_deadline => {
+            let reasons = return_reason_texts(record).join("；");
+            todos.push(format!(
+                "{title}：报名确认不通过，请按审核意见修改后于 {} 前重新提交。审核意见：{reasons}",
+                crate::format::date_time(exam.calendar.resubmit_deadline)
+            ));
+        }
+        Status::Draft if exam.calendar.registration.contains(now) => {
+            let missing = record.sections.missing().len();
+            let next = if missing > 0 {
+                format!("继续填写报名信息（还有 {missing} 项未填写）")
+            } else if record.photo_confirmed_at.is_none() {
+                "上传并确认报名照片".to_owned()
+            } else if record.materials_completed_at.is_none() {
+                "上传材料，并点击“上传全部证明材料”".to_owned()
+            } else {
+                "提交报名信息".to_owned()
+            };
+            todos.push(format!(
+                "{title}：{next}，网上报名 {} 截止",
+                crate::format::date_time(exam.calendar.registration.closes)
+            ));
+        }
+        _ => {}
+    }
+    if stale_form && record.status.editable() {
+        todos.push(format!(
+            "{title}：报名信息已修改，请重新打印申请表，签字盖章后重新上传"
+        ));
+    }
+    todos
+}

@@ -39,6 +39,7 @@ fn chrome(csrf: &CsrfToken) -> Chrome {
         csrf: csrf.0.clone(),
         user: None,
         staff: false,
+        todos: Vec::new(),
     }
 }
 
@@ -279,6 +280,7 @@ pub(crate) async fn login_with_form(
                     csrf: csrf.0.clone(),
                     user: None,
                     staff: kind == AccountKind::Staff,
+                    todos: Vec::new(),
                 },
                 errors,
                 username: form.username,
@@ -381,11 +383,7 @@ pub async fn account(
         .map_or_else(|_| account.id_number.clone(), |n| n.masked());
     let phone = Phone::parse(&account.phone).map_or_else(|_| account.phone.clone(), |p| p.masked());
     let page = AccountPage {
-        chrome: Chrome {
-            csrf: csrf.0,
-            user: Some(account.name.clone()),
-            staff: false,
-        },
+        chrome: super::candidate_chrome(&app, &csrf, candidate.id).await?,
         changed: query.changed.is_some(),
         username: account.username,
         name: account.name,
@@ -419,14 +417,7 @@ async fn candidate_chrome(
     csrf: &CsrfToken,
     candidate: &CurrentCandidate,
 ) -> Result<Chrome, AppError> {
-    let name = candidates::get(app.store.conn(), candidate.id)
-        .await?
-        .map(|a| a.name);
-    Ok(Chrome {
-        csrf: csrf.0.clone(),
-        user: name,
-        staff: false,
-    })
+    super::candidate_chrome(app, csrf, candidate.id).await
 }
 
 pub async fn change_password_form(

@@ -140,12 +140,17 @@ pub async fn home(
     let signed_in = candidate.is_some();
     let mut exams: Vec<_> = app.exams.iter().collect();
     exams.sort_by_key(|e| (status(e, now).0, !e.demo, std::cmp::Reverse(e.year)));
-    let page = HomePage {
-        chrome: Chrome {
-            csrf: csrf.0,
+    let chrome = match &candidate {
+        Some(c) => crate::web::candidate::candidate_chrome(&app, &csrf, c.id).await?,
+        None => Chrome {
+            csrf: csrf.0.clone(),
             user,
             staff: false,
+            todos: Vec::new(),
         },
+    };
+    let page = HomePage {
+        chrome,
         signed_in,
         exams: exams
             .into_iter()

@@ -62,14 +62,6 @@ async fn account(
         .ok_or(AppError::Unauthorized)
 }
 
-fn chrome(csrf: &CsrfToken, account: &CandidateAccount) -> Chrome {
-    Chrome {
-        csrf: csrf.0.clone(),
-        user: Some(account.name.clone()),
-        staff: false,
-    }
-}
-
 // ----- start -----
 
 #[derive(Debug, Deserialize)]
@@ -163,7 +155,6 @@ async fn task_list_page(
 ) -> Result<TaskListPage, AppError> {
     let (record, exam) = owned(app, candidate.id, no).await?;
     let record = view::visible_to_candidate(&record, &exam, app.clock.now());
-    let account = account(app, candidate).await?;
     let eligibility = view::eligibility(&exam, &record);
     let no = record.no.to_string();
     let deadline = match record.status {
@@ -171,7 +162,7 @@ async fn task_list_page(
         _ => exam.calendar.registration.closes,
     };
     Ok(TaskListPage {
-        chrome: chrome(csrf, &account),
+        chrome: super::candidate_chrome(app, csrf, candidate.id).await?,
         errors,
         status_label: record.status.label(),
         can_submit: record.status.editable(),
@@ -288,7 +279,7 @@ fn identity(account: &CandidateAccount) -> (&str, examreg_domain::vocab::IdType,
 
 #[expect(clippy::too_many_arguments, reason = "a page is made of these parts")]
 fn section_page(
-    csrf: &CsrfToken,
+    chrome: Chrome,
     account: &CandidateAccount,
     exam: &ExamDefinition,
     record: &RegistrationRecord,
@@ -304,7 +295,7 @@ fn section_page(
         .map(|(k, v)| (k.clone(), vec![v.clone()]))
         .collect();
     SectionPage {
-        chrome: chrome(csrf, account),
+        chrome,
         steps: steps(record),
         errors: FormErrors::from_fields(&summary, &order),
         no: record.no.to_string(),
@@ -327,7 +318,7 @@ pub async fn section_form(
     let account = account(&app, &candidate).await?;
     let values = registration_form::saved_values(section, &record.sections);
     let page = section_page(
-        &csrf,
+        super::candidate_chrome(&app, &csrf, candidate.id).await?,
         &account,
         &exam,
         &record,
@@ -400,7 +391,7 @@ pub async fn section_submit(
             let (record, exam) = owned(&app, candidate.id, &no).await?;
             let account = account(&app, &candidate).await?;
             let page = section_page(
-                &csrf,
+                super::candidate_chrome(&app, &csrf, candidate.id).await?,
                 &account,
                 &exam,
                 &record,
@@ -447,7 +438,6 @@ pub async fn check(
     Path(no): Path<String>,
 ) -> Result<Response, AppError> {
     let (record, exam) = owned(&app, candidate.id, &no).await?;
-    let account = account(&app, &candidate).await?;
     let groups = Section::ALL
         .iter()
         .map(|section| {
@@ -468,7 +458,7 @@ pub async fn check(
         })
         .collect();
     let page = CheckPage {
-        chrome: chrome(&csrf, &account),
+        chrome: super::candidate_chrome(&app, &csrf, candidate.id).await?,
         no: record.no.to_string(),
         steps: steps(&record),
         groups,

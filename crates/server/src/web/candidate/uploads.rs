@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use examreg_store::candidates;
 use examreg_store::uploads::{self as stored, PHOTO_SLOT};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -73,14 +72,7 @@ async fn chrome(
     csrf: &CsrfToken,
     candidate: &CurrentCandidate,
 ) -> Result<Chrome, AppError> {
-    let name = candidates::get(app.store.conn(), candidate.id)
-        .await?
-        .map(|a| a.name);
-    Ok(Chrome {
-        csrf: csrf.0.clone(),
-        user: name,
-        staff: false,
-    })
+    super::candidate_chrome(app, csrf, candidate.id).await
 }
 
 // ----- photo -----

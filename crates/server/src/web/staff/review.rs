@@ -37,6 +37,7 @@ fn chrome(csrf: &CsrfToken, staff: &CurrentStaff) -> Chrome {
         csrf: csrf.0.clone(),
         user: Some(staff.username.clone()),
         staff: true,
+        todos: Vec::new(),
     }
 }
 
