@@ -135,7 +135,21 @@ async fn return_fix_resubmit_confirm() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // The reviewer sees what changed since the return: one file out, one in, no field.
     let seen = case(&pudong, &no).await;
+    let changes = &seen["changes_since_last_decision"];
+    assert_eq!(changes["files_removed"], json!([old]));
+    assert_eq!(changes["files_added"].as_array().unwrap().len(), 1);
+    assert_eq!(changes["fields"], json!([]));
+    let page = pudong
+        .get(&format!("/staff/registrations/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("自上次审核以来的变化"), "{page}");
+    assert!(page.contains("新上传 1 个文件"));
+    assert!(page.contains("已删除"));
     let (status, confirmed) = decide(
         &pudong,
         &no,

@@ -182,6 +182,30 @@ async fn a_case_is_returned_with_reasons_and_stale_or_empty_decisions_are_refuse
         .await;
     assert_eq!(registration["status"], "returned");
     assert_eq!(registration["return_reasons"].as_array().unwrap().len(), 2);
+
+    // The candidate corrects the employer; the reviewer sees exactly that change.
+    let (status, body) = crate::journey::send(
+        &candidate,
+        Method::PUT,
+        &format!("/api/v1/registrations/{no}/sections/work"),
+        serde_json::json!({"employer": "上海市第六人民医院", "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = page(&pudong, &case_path).await;
+    assert!(
+        case.contains(
+            "<td>工作情况 · 单位名称</td><td>上海市第一人民医院</td><td>上海市第六人民医院</td>"
+        ),
+        "{case}"
+    );
+    let (_, api_case) = pudong
+        .get_json(&format!("/api/v1/staff/registrations/{no}"))
+        .await;
+    assert_eq!(
+        api_case["changes_since_last_decision"]["fields"],
+        serde_json::json!([{"section": "work", "field": "employer", "before": "上海市第一人民医院", "after": "上海市第六人民医院"}])
+    );
 }
 
 #[tokio::test]

@@ -88,6 +88,48 @@ pub struct CaseDto {
     #[serde(flatten)]
     pub registration: RegistrationDto,
     pub files: Vec<CaseFile>,
+    /// What changed since the latest decision (absent before any decision).
+    pub changes_since_last_decision: Option<ChangesDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangesDto {
+    pub fields: Vec<FieldChangeDto>,
+    /// Ids of files uploaded since.
+    pub files_added: Vec<String>,
+    /// Ids of files deleted since.
+    pub files_removed: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldChangeDto {
+    #[schema(example = "work")]
+    pub section: &'static str,
+    #[schema(example = "employer")]
+    pub field: &'static str,
+    #[schema(value_type = Object)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub after: Option<serde_json::Value>,
+}
+
+impl From<crate::services::review::changes::Changes> for ChangesDto {
+    fn from(c: crate::services::review::changes::Changes) -> Self {
+        ChangesDto {
+            fields: c
+                .fields
+                .into_iter()
+                .map(|f| FieldChangeDto {
+                    section: f.section.key(),
+                    field: f.field,
+                    before: f.before,
+                    after: f.after,
+                })
+                .collect(),
+            files_added: c.files_added.into_iter().map(|f| f.id).collect(),
+            files_removed: c.files_removed.into_iter().map(|f| f.id).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -110,6 +152,9 @@ pub async fn get_case(
         .await?
         .ok_or(AppError::NotFound)?;
     let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
+    let changes = crate::services::review::changes::since_last_decision(&app, &record, &files)
+        .await?
+        .map(ChangesDto::from);
     Ok(Json(CaseDto {
         registration: dto_for_staff(&app, &record),
         files: files
@@ -119,6 +164,7 @@ pub async fn get_case(
                 file: FileDto::from(f),
             })
             .collect(),
+        changes_since_last_decision: changes,
     }))
 }
 

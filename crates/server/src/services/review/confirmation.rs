@@ -145,6 +145,8 @@ pub async fn decide(
     if !problems.is_empty() {
         return Err(ReviewError::Invalid(problems));
     }
+    let files = examreg_store::uploads::list_for_registration(app.store.conn(), record.id).await?;
+    let snapshot = super::changes::snapshot(&record, &files);
     let now = app.clock.now();
     let txn = app.store.write().await?;
     let won = registrations::decide(
@@ -173,7 +175,7 @@ pub async fn decide(
             subject: Some(("registration", record.id.to_string())),
             outcome: Outcome::Success,
             ip: None,
-            details: json!({ "from": record.status.key(), "to": next.key(), "revision": record.revision, "reasons": stored }),
+            details: json!({ "from": record.status.key(), "to": next.key(), "revision": record.revision, "reasons": stored, "snapshot": snapshot }),
         },
     )
     .await?;

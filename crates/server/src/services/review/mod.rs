@@ -1,5 +1,6 @@
 //! Staff review: the queue of a reviewer's scope, the case, and 报名确认.
 
+pub mod changes;
 pub mod confirmation;
 
 use examreg_domain::account::{StaffRole, StaffScope};

@@ -14,6 +14,7 @@ use examreg_store::registrations::RegistrationRecord;
 use examreg_store::uploads::{self, BARCODE_UNREADABLE, PHOTO_SLOT};
 
 use crate::services::registrations::view;
+use crate::services::review::changes;
 use crate::services::review::confirmation::{Decision, ReasonInput, ReviewError, decide};
 use crate::services::review::{QueueQuery, Reviewer, case, queue};
 use crate::state::AppState;
@@ -226,6 +227,12 @@ struct AnswerGroup {
     rows: Vec<AnswerRow>,
 }
 
+struct ChangeRow {
+    what: String,
+    before: String,
+    after: String,
+}
+
 struct CaseImage {
     thumb: String,
     src: String,
@@ -265,6 +272,8 @@ struct CasePage {
     eligibility_reasons: Vec<String>,
     flags: Vec<String>,
     last_reasons: Vec<String>,
+    /// `None` before any decision; then what moved since the last one.
+    changes: Option<Vec<ChangeRow>>,
     groups: Vec<AnswerGroup>,
     slots: Vec<CaseSlot>,
     reasons: Vec<ReasonChoice>,
@@ -354,6 +363,9 @@ async fn render_case(
         }
     }
     let eligibility = view::eligibility(&exam, &record);
+    let changes = changes::since_last_decision(app, &record, &files)
+        .await?
+        .map(|c| change_rows(&c, &exam));
     let page = CasePage {
         chrome: chrome(csrf, staff),
         errors,
@@ -364,6 +376,7 @@ async fn render_case(
         eligibility_reasons: eligibility.reasons,
         flags,
         last_reasons: view::return_reason_texts(&record),
+        changes,
         groups: answer_groups(&record, &exam),
         slots,
         reasons: exam
@@ -381,6 +394,39 @@ async fn render_case(
     };
     let html = page.render().map_err(anyhow::Error::from)?;
     Ok((status, Html(html)).into_response())
+}
+
+fn change_rows(changes: &changes::Changes, exam: &ExamDefinition) -> Vec<ChangeRow> {
+    let mut rows: Vec<ChangeRow> = changes
+        .fields
+        .iter()
+        .map(|c| ChangeRow {
+            what: format!(
+                "{} · {}",
+                c.section.label(),
+                registration_form::label(c.field).0
+            ),
+            before: registration_form::display(c.field, c.before.as_ref(), exam),
+            after: registration_form::display(c.field, c.after.as_ref(), exam),
+        })
+        .collect();
+    let slot_title = |slot: &str| {
+        exam.slot(slot).map_or_else(
+            || "报名照片".to_owned(),
+            |s| format!("{} {}", s.id, s.title),
+        )
+    };
+    rows.extend(changes.files_added.iter().map(|f| ChangeRow {
+        what: slot_title(&f.slot),
+        before: String::new(),
+        after: "新上传 1 个文件".to_owned(),
+    }));
+    rows.extend(changes.files_removed.iter().map(|f| ChangeRow {
+        what: slot_title(&f.slot),
+        before: "1 个文件".to_owned(),
+        after: "已删除".to_owned(),
+    }));
+    rows
 }
 
 fn answer_groups(record: &RegistrationRecord, exam: &ExamDefinition) -> Vec<AnswerGroup> {
