@@ -77,6 +77,28 @@ pub fn png() -> Vec<u8> {
     out
 }
 
+/// A PNG of a scanned page (900×1200, noisy): what a candidate might pick from a phone's
+/// screenshot folder; the upload page converts it to a JPEG.
+pub fn large_png(seed: u32) -> Vec<u8> {
+    let mut state = (0x9E37_79B9_u32 ^ seed.wrapping_mul(0x85EB_CA6B)) | 1;
+    let img = RgbImage::from_fn(900, 1200, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = (state % 40) as u8;
+        image::Rgb([
+            ((x * 255) / 900) as u8 ^ n,
+            ((y * 255) / 1200) as u8,
+            200 - n,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), 900, 1200, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
 /// A scan of a printed PDF's first page, as a candidate uploads the signed form: rendered
 /// by poppler's `pdftoppm` at `dpi`, grey, JPEG at the highest quality that stays within
 /// the 150 KB material limit. `nudge` changes a few pixels so that two scans of one print
