@@ -42,6 +42,8 @@ fn wait_for_port(port: u16, what: &str) {
 /// when the tests run on PostgreSQL).
 pub(crate) struct Server {
     pub(crate) base: String,
+    /// The demo staff accounts printed at start: (username, password).
+    pub(crate) staff: Vec<(String, String)>,
     _dir: tempfile::TempDir,
     _db: TestDb,
     _process: KillOnDrop,
@@ -69,14 +71,38 @@ impl Server {
             )
             .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let process = KillOnDrop(process);
+        let mut process = KillOnDrop(process);
+        let stdout = process.0.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut staff = Vec::new();
+        loop {
+            let line = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+            if line.starts_with("examreg is serving on") {
+                break;
+            }
+            if let Some((_, rest)) = line.split_once("用户名 ")
+                && let Some((user, password)) = rest.split_once("  密码 ")
+            {
+                staff.push((user.trim().to_owned(), password.trim().to_owned()));
+            }
+        }
         wait_for_port(port, "examreg");
         Server {
             base: format!("http://127.0.0.1:{port}"),
+            staff,
             _dir: dir,
             _db: db,
             _process: process,
@@ -85,6 +111,16 @@ impl Server {
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The password of the demo staff account `username`.
+    pub(crate) fn staff_password(&self, username: &str) -> &str {
+        &self
+            .staff
+            .iter()
+            .find(|(u, _)| u == username)
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+            .1
     }
 }
 

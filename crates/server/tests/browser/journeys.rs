@@ -15,16 +15,40 @@ const NURSE_MATERIALS: [&str; 8] = ["3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", 
 pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, javascript: bool) {
     let server = Server::start().await;
     let b = Browser::start(width, height, javascript).await;
-    let d = &b.driver;
-    let files = tempfile::tempdir().unwrap();
     let n = 7000 + width + u32::from(javascript);
-    let id_number = resident_id(n);
+    register_fill_upload_submit(&b, &server, n, javascript).await;
+    b.quit().await;
+}
 
+/// The steps of journey 1 in `b`; returns the 网报号 of the submitted registration./// The steps of journey 1 in `b`; returns the 网报号 of the submitted registration.
+pub(crate) async fn register_fill_upload_submit(
+    b: &Browser,
+    server: &Server,
+    n: u32,
+    javascript: bool,
+) -> String {
+    let files = tempfile::tempdir().unwrap();
+    let no = register_and_start(b, server, n, javascript).await;
+    fill_sections(b, server, &no, n, javascript).await;
+    upload_and_confirm_photo(b, server, &no, n, files.path()).await;
+    upload_materials_and_submit(b, server, &no, n, javascript, files.path()).await;
+    no
+}
+
+/// Registers an account, signs in and starts a registration for the demo exam.
+pub(crate) async fn register_and_start(
+    b: &Browser,
+    server: &Server,
+    n: u32,
+    javascript: bool,
+) -> String {
+    let d = &b.driver;
+    let id_number = resident_id(n);
     // Given the demo exam is open, when a new candidate registers an account…
-    open(&b, &server, "/").await;
+    open(b, server, "/").await;
     assert!(body_text(d).await.contains("演示"));
     b.screenshot("01-home").await;
-    open(&b, &server, "/register").await;
+    open(b, server, "/register").await;
     if javascript {
         assert_accessible(d, "注册").await;
     }
@@ -46,7 +70,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         !current_path(d).await.starts_with("/login")
     })
     .await;
-    open(&b, &server, "/").await;
+    open(b, server, "/").await;
 
     // …starts a registration for the open exam,
     let start = d
@@ -64,6 +88,19 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
     let no = path.trim_start_matches("/registrations/").to_owned();
     assert_eq!(no.len(), 12, "{path}");
 
+    no
+}
+
+/// Fills the four sections as candidate `n`, fixing one validation error on the way.
+pub(crate) async fn fill_sections(
+    b: &Browser,
+    server: &Server,
+    no: &str,
+    n: u32,
+    javascript: bool,
+) {
+    let d = &b.driver;
+    let id_number = resident_id(n);
     // …fills every section, seeing and fixing one validation error on the way,
     let gender = if (id_number.as_bytes()[16] - b'0') % 2 == 1 {
         "male"
@@ -76,7 +113,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         &id_number[10..12],
         &id_number[12..14]
     );
-    open(&b, &server, &format!("/registrations/{no}/sections/basic")).await;
+    open(b, server, &format!("/registrations/{no}/sections/basic")).await;
     choose(d, "gender", gender).await;
     fill(d, "birth_date", &birth).await;
     choose(d, "ethnicity", "汉族").await;
@@ -112,7 +149,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
     })
     .await;
 
-    open(&b, &server, &format!("/registrations/{no}/sections/exam")).await;
+    open(b, server, &format!("/registrations/{no}/sections/exam")).await;
     choose(d, "level", "intermediate").await;
     choose(d, "specialty_code", "368").await;
     choose(d, "point", "310115").await;
@@ -125,8 +162,8 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
     .await;
 
     open(
-        &b,
-        &server,
+        b,
+        server,
         &format!("/registrations/{no}/sections/education"),
     )
     .await;
@@ -141,7 +178,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
     })
     .await;
 
-    open(&b, &server, &format!("/registrations/{no}/sections/work")).await;
+    open(b, server, &format!("/registrations/{no}/sections/work")).await;
     fill(d, "employer", "上海市第一人民医院").await;
     fill(d, "employer_affiliation", "上海市卫生健康委员会").await;
     choose(d, "employer_nature", "public").await;
@@ -153,17 +190,27 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
     .await;
 
     // …checks the answers,
-    open(&b, &server, &format!("/registrations/{no}/check")).await;
+    open(b, server, &format!("/registrations/{no}/check")).await;
     let check = body_text(d).await;
     for value in ["张三", "浦东新区报名点", "复旦大学", "上海市第一人民医院"]
     {
         assert!(check.contains(value), "{value} on the check page:\n{check}");
     }
     b.screenshot("03-check").await;
+}
 
+/// Uploads the registration photo and confirms it.
+pub(crate) async fn upload_and_confirm_photo(
+    b: &Browser,
+    server: &Server,
+    no: &str,
+    n: u32,
+    files: &std::path::Path,
+) {
+    let d = &b.driver;
     // …uploads the photo and confirms it,
-    open(&b, &server, &format!("/registrations/{no}/photo")).await;
-    let photo = file(files.path(), "photo.jpg", &fixtures::photo(n));
+    open(b, server, &format!("/registrations/{no}/photo")).await;
+    let photo = file(files, "photo.jpg", &fixtures::photo(n));
     upload(d, "photo-file", &photo).await;
     eventually(d, "the photo shown back", move || async move {
         body_text(d).await.contains("确认使用此照片")
@@ -175,9 +222,20 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
             || !current_path(d).await.ends_with("/photo")
     })
     .await;
+}
 
+/// Uploads the materials, prints and uploads the signed form, completes and submits.
+pub(crate) async fn upload_materials_and_submit(
+    b: &Browser,
+    server: &Server,
+    no: &str,
+    n: u32,
+    javascript: bool,
+    files: &std::path::Path,
+) {
+    let d = &b.driver;
     // …uploads materials into the slots that apply,
-    open(&b, &server, &format!("/registrations/{no}/materials")).await;
+    open(b, server, &format!("/registrations/{no}/materials")).await;
     if javascript {
         assert_accessible(d, "上传材料").await;
     }
@@ -194,7 +252,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         } else {
             "scan.jpg"
         };
-        let path = file(files.path(), &format!("{slot}-{name}"), &bytes);
+        let path = file(files, &format!("{slot}-{name}"), &bytes);
         upload(d, &format!("file-{slot}"), &path).await;
         let slot_name = (*slot).to_owned();
         eventually(d, &format!("a file in slot {slot}"), || {
@@ -204,32 +262,19 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         .await;
     }
     // …uploads one file too many into 8-2 and deletes it again,
-    let extra = file(files.path(), "extra.jpg", &fixtures::material(n * 10 + 99));
+    let extra = file(files, "extra.jpg", &fixtures::material(n * 10 + 99));
     upload(d, "file-8-2", &extra).await;
     eventually(d, "a second file in 8-2", move || async move {
         files_in_slot(d, "8-2").await == 2
     })
     .await;
-    let delete = d
-        .find(By::Css("#slot-8-2 ul.thumbs > li:last-child button"))
-        .await
-        .unwrap();
-    delete.scroll_into_view().await.unwrap();
-    delete.click().await.unwrap();
-    eventually(d, "the extra file deleted", move || async move {
-        files_in_slot(d, "8-2").await == 1
-    })
-    .await;
+    delete_last_file(d, "8-2", 1).await;
 
     // …prints the form (the PDF downloads), has it signed and stamped, uploads the scan,
     click_link(d, "打印报名表").await;
-    let pdf = downloaded(&b, "pdf").await;
+    let pdf = downloaded(b, "pdf").await;
     assert!(pdf.starts_with(b"%PDF-"));
-    let scan = file(
-        files.path(),
-        "form.jpg",
-        &fixtures::scan_of_pdf(&pdf, 100, 0),
-    );
+    let scan = file(files, "form.jpg", &fixtures::scan_of_pdf(&pdf, 100, 0));
     upload(d, "file-form", &scan).await;
     eventually(d, "the signed form uploaded", move || async move {
         files_in_slot(d, "form").await == 1
@@ -244,7 +289,7 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         text.contains("已完成“上传全部证明材料”") || text.contains("提交报名信息")
     })
     .await;
-    open(&b, &server, &format!("/registrations/{no}")).await;
+    open(b, server, &format!("/registrations/{no}")).await;
     click_button(d, "提交报名信息").await;
     eventually(d, "the registration submitted", move || async move {
         body_text(d).await.contains("已提交，待报名点确认")
@@ -262,5 +307,4 @@ pub(crate) async fn candidate_registers_and_submits(width: u32, height: u32, jav
         assert_accessible(d, "我的报名（已提交）").await;
     }
     b.screenshot("05-submitted").await;
-    b.quit().await;
 }

@@ -11,6 +11,7 @@
 mod axe;
 mod harness;
 mod journeys;
+mod review;
 mod steps;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,6 +27,26 @@ async fn journey_1_on_a_desk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journey_1_without_javascript() {
     journeys::candidate_registers_and_submits(390, 844, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_2_on_a_phone() {
+    review::reviewer_returns_candidate_fixes_case_is_confirmed(390, 844).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_2_on_a_desk() {
+    review::reviewer_returns_candidate_fixes_case_is_confirmed(1366, 768).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_3_on_a_phone() {
+    review::a_stale_printed_form_is_refused(390, 844).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_3_on_a_desk() {
+    review::a_stale_printed_form_is_refused(1366, 768).await;
 }
 
 /// The checker itself: a page with an unlabelled field fails it.

@@ -143,3 +143,31 @@ pub(crate) async fn downloaded(b: &Browser, extension: &str) -> Vec<u8> {
     .await;
     std::fs::read(found.unwrap()).unwrap()
 }
+
+/// Presses 🗑 on the last file of `slot` and waits until the slot holds `left` files.
+/// Under load a click can land while the page is still settling after an upload's
+/// reload; if the file is still there after a while, the click is made again.
+pub(crate) async fn delete_last_file(driver: &WebDriver, slot: &str, left: usize) {
+    for _ in 0..3 {
+        if let Ok(button) = driver
+            .find(By::Css(format!(
+                "#slot-{slot} ul.thumbs > li:last-child button"
+            )))
+            .await
+        {
+            let _ = button.scroll_into_view().await;
+            let _ = button.click().await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if files_in_slot(driver, slot).await == left {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    panic!(
+        "the last file of slot {slot} was not deleted:\n{}",
+        body_text(driver).await
+    );
+}
