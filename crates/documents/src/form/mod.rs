@@ -263,10 +263,10 @@ fn draw_header(pen: &mut Pen<'_, '_>, form: &ApplicationForm) -> Result<(), Form
         108.0,
     );
     let modules = barcode::modules(&form.barcode)?;
-    let module_w = 1.1;
+    let module_w = 1.5; // 2 pixels a module at 100 dpi: a scan squeezed under 150 KB still reads
     let width = modules.len() as f32 * module_w;
     let x = PAGE_W - LEFT - width;
-    pen.bars(&modules, x, 78.0, module_w, 28.0);
+    pen.bars(&modules, x, 76.0, module_w, 30.0);
     pen.text_centered(&form.barcode, 7.0, x + width / 2.0, 115.0);
     Ok(())
 }

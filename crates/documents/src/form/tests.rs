@@ -303,3 +303,36 @@ fn the_documentation_picture_exists() {
         png.display()
     );
 }
+
+/// Every number must read back from a 100 dpi grey scan squeezed into the 150 KB limit,
+/// the worst upload the slot accepts.
+#[test]
+fn barcodes_of_many_numbers_read_back_from_small_scans() {
+    for seed in 0..12u64 {
+        let mut form = specimen();
+        let digits = format!(
+            "{:016}",
+            1_234_567_890_123_457_u64.wrapping_mul(seed + 7) % 10_000_000_000_000_000
+        );
+        form.barcode = digits.clone();
+        let pdf = render(&form).unwrap();
+        let (grey, w, h) = rendered_grey(&pdf, 100);
+        let page = image::GrayImage::from_raw(w, h, grey).unwrap();
+        let mut quality = 85u8;
+        let jpeg = loop {
+            let mut out = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+                .encode_image(&page)
+                .unwrap();
+            if out.len() <= 150 * 1024 || quality <= 30 {
+                break out;
+            }
+            quality -= 5;
+        };
+        assert_eq!(
+            read_barcode_from_jpeg(&jpeg).as_deref(),
+            Ok(digits.as_str()),
+            "seed {seed}, quality {quality}"
+        );
+    }
+}
