@@ -44,9 +44,11 @@ pub(crate) struct Server {
     pub(crate) base: String,
     /// The demo staff accounts printed at start: (username, password).
     pub(crate) staff: Vec<(String, String)>,
-    _dir: tempfile::TempDir,
-    _db: TestDb,
-    _process: KillOnDrop,
+    port: u16,
+    storage: String,
+    dir: tempfile::TempDir,
+    db: TestDb,
+    process: Option<KillOnDrop>,
 }
 
 impl Server {
@@ -54,22 +56,44 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::create(dir.path()).await;
         let port = free_port();
+        let storage = examreg_test_support::test_storage_url(dir.path());
+        let mut server = Server {
+            base: format!("http://127.0.0.1:{port}"),
+            staff: Vec::new(),
+            port,
+            storage,
+            dir,
+            db,
+            process: None,
+        };
+        server.spawn(&["serve", "--demo"], None);
+        server
+    }
+
+    /// Stops the server and starts it again on the same port, data and files, as an
+    /// operator would after changing the exam definitions: `exams_dir` replaces them.
+    pub(crate) fn restart_with_exams(&mut self, exams_dir: &Path) {
+        self.process = None; // killed and reaped
+        self.spawn(&["serve"], Some(exams_dir));
+    }
+
+    fn spawn(&mut self, args: &[&str], exams_dir: Option<&Path>) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_examreg"));
         for (key, _) in std::env::vars() {
             if key.starts_with("EXAMREG_") {
                 command.env_remove(key);
             }
         }
+        if let Some(exams) = exams_dir {
+            command.env("EXAMREG_EXAMS_DIR", exams);
+        }
         let process = command
-            .args(["serve", "--demo"])
-            .current_dir(dir.path())
-            .env("EXAMREG_DATA_DIR", dir.path().join("data"))
-            .env("EXAMREG_DATABASE_URL", &db.url)
-            .env(
-                "EXAMREG_STORAGE_URL",
-                examreg_test_support::test_storage_url(dir.path()),
-            )
-            .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("EXAMREG_DATA_DIR", self.dir.path().join("data"))
+            .env("EXAMREG_DATABASE_URL", &self.db.url)
+            .env("EXAMREG_STORAGE_URL", &self.storage)
+            .env("EXAMREG_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -87,7 +111,6 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let mut staff = Vec::new();
         loop {
             let line = rx.recv_timeout(Duration::from_secs(60)).unwrap();
             if line.starts_with("examreg is serving on") {
@@ -96,17 +119,12 @@ impl Server {
             if let Some((_, rest)) = line.split_once("用户名 ")
                 && let Some((user, password)) = rest.split_once("  密码 ")
             {
-                staff.push((user.trim().to_owned(), password.trim().to_owned()));
+                self.staff
+                    .push((user.trim().to_owned(), password.trim().to_owned()));
             }
         }
-        wait_for_port(port, "examreg");
-        Server {
-            base: format!("http://127.0.0.1:{port}"),
-            staff,
-            _dir: dir,
-            _db: db,
-            _process: process,
-        }
+        wait_for_port(self.port, "examreg");
+        self.process = Some(process);
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

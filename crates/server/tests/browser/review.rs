@@ -25,7 +25,7 @@ async fn staff_sign_in(b: &Browser, server: &Server, username: &str) {
 
 /// Journey 2 at one window size.
 pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u32, height: u32) {
-    let server = Server::start().await;
+    let mut server = Server::start().await;
     let candidate = Browser::start(width, height, true).await;
     let reviewer = Browser::start(width, height, true).await;
     let files = tempfile::tempdir().unwrap();
@@ -182,8 +182,8 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     })
     .await;
 
-    // The candidate's progress bar shows 报名确认 green; the qualification result shows
-    // only from the exam's publication time, which for the demo exam lies weeks ahead.
+    // The candidate's progress bar shows 报名确认 green; the qualification result waits
+    // for the exam's publication time, which for the demo exam lies weeks ahead.
     open(&candidate, &server, &format!("/registrations/{no}")).await;
     let states = progress(c).await;
     assert_eq!(
@@ -191,7 +191,32 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
         [true, true, true, true, true, false, false],
         "progress bar"
     );
-    candidate.screenshot("14-confirmed").await;
+
+    // When the publication time has come (the operator's exam definition says it has
+    // passed), then the candidate sees 资格审核 green.
+    let exams = tempfile::tempdir().unwrap();
+    let published = examreg_server::exams::BUNDLED[0]
+        .1
+        .replacen("id = \"2025-shanghai\"", "id = \"demo\"", 1)
+        // Payment still open: an unpaid qualified registration is abandoned once the
+        // payment window has closed.
+        .replacen(
+            "payment_closes = 2025-02-17T00:00:00",
+            "payment_closes = 2099-02-17T00:00:00",
+            1,
+        );
+    std::fs::write(exams.path().join("demo.toml"), published).unwrap();
+    server.restart_with_exams(exams.path());
+    open(&candidate, &server, &format!("/registrations/{no}")).await;
+    let text = body_text(c).await;
+    assert!(text.contains("资格审核通过"), "{text}");
+    let states = progress(c).await;
+    assert_eq!(
+        states,
+        [true, true, true, true, true, true, false],
+        "progress bar"
+    );
+    candidate.screenshot("14-qualified").await;
     candidate.quit().await;
     reviewer.quit().await;
 }
