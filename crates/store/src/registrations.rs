@@ -419,7 +419,7 @@ pub async fn queue(
                 sea_orm::sea_query::Query::select()
                     .column(upload::Column::RegistrationId)
                     .from(upload::Entity)
-                    .and_where(upload::Column::Slot.eq("form"))
+                    .and_where(upload::Column::Slot.eq(examreg_domain::exam::SlotId::FORM))
                     .and_where(upload::Column::Barcode.eq(crate::uploads::BARCODE_UNREADABLE))
                     .to_owned(),
             ),

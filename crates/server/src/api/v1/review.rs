@@ -11,18 +11,10 @@ use super::ApiErrorEnvelope;
 use super::registrations::{RegistrationDto, dto_for_staff};
 use super::uploads::FileDto;
 use crate::services::review::confirmation::{Decision, ReasonInput, decide};
-use crate::services::review::{QueueQuery, Reviewer, case, queue};
+use crate::services::review::{QueueQuery, case, queue};
 use crate::state::AppState;
 use crate::web::error::{AppError, FieldErrors};
 use crate::web::extract::{ApiJson, CurrentStaff};
-
-fn reviewer(staff: &CurrentStaff) -> Reviewer {
-    Reviewer {
-        id: staff.id,
-        role: staff.role,
-        scope: staff.scope.clone(),
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueItem {
@@ -65,7 +57,7 @@ pub async fn list(
             fields,
         }
     })?;
-    let records = queue(&app, &reviewer(&staff), filter).await?;
+    let records = queue(&app, &staff.reviewer(), filter).await?;
     Ok(Json(
         records
             .into_iter()
@@ -148,7 +140,7 @@ pub async fn get_case(
     staff: CurrentStaff,
     Path(no): Path<String>,
 ) -> Result<Json<CaseDto>, AppError> {
-    let (record, _) = case(&app, &reviewer(&staff), &no)
+    let (record, _) = case(&app, &staff.reviewer(), &no)
         .await?
         .ok_or(AppError::NotFound)?;
     let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
@@ -246,7 +238,7 @@ async fn decide_with(
             note: r.note,
         })
         .collect();
-    let record = decide(app, &reviewer(staff), no, decision, reasons, body.revision).await?;
+    let record = decide(app, &staff.reviewer(), no, decision, reasons, body.revision).await?;
     Ok(Json(dto_for_staff(app, &record)))
 }
 
@@ -294,7 +286,7 @@ pub async fn get_file(
     let variant = query.variant()?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let (upload, bytes) =
-        crate::services::uploads::file_for_reviewer(&app, &reviewer(&staff), &no, id, variant)
+        crate::services::uploads::file_for_reviewer(&app, &staff.reviewer(), &no, id, variant)
             .await?;
     Ok(super::uploads::jpeg_response(&upload, bytes))
 }

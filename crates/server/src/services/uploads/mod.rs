@@ -13,7 +13,7 @@ pub use slots::{SlotView, slots};
 use bytes::Bytes;
 use examreg_documents::jpeg::{self, ImageRules, JpegError};
 use examreg_domain::account::{Actor, CandidateId};
-use examreg_domain::exam::{ExamDefinition, ImageLimits};
+use examreg_domain::exam::{ExamDefinition, ImageLimits, SlotId};
 use examreg_store::StoreError;
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::registrations::{self, RegistrationRecord};
@@ -65,9 +65,6 @@ impl From<AccessError> for UploadError {
         }
     }
 }
-
-/// The slot of the signed application form, whose barcode is read on upload.
-pub const FORM_SLOT: &str = "form";
 
 fn rules(limits: &ImageLimits) -> ImageRules {
     ImageRules {
@@ -265,7 +262,7 @@ pub async fn upload_material(
         });
     }
     let info = check(app, bytes.clone(), rules(&exam.uploads.materials)).await?;
-    let barcode = if slot.id.as_str() == FORM_SLOT {
+    let barcode = if slot.id.as_str() == SlotId::FORM {
         match forms::judge_scan(app, &record, bytes.clone()).await {
             Ok(ScanVerdict::Current) => Some(uploads::BARCODE_CURRENT),
             Ok(ScanVerdict::Unreadable) => Some(uploads::BARCODE_UNREADABLE),
@@ -522,6 +519,18 @@ async fn remove_stored(app: &AppState, key: &str) {
             tracing::warn!(%key, error = %err, "stored file not removed; orphan collection will");
         }
     }
+}
+
+/// The signed forms of `record` uploaded at an older revision of its printed data: they
+/// must be printed, signed and uploaded again.
+pub fn stale_forms<'a>(
+    record: &RegistrationRecord,
+    files: impl IntoIterator<Item = &'a UploadRecord>,
+) -> Vec<&'a UploadRecord> {
+    files
+        .into_iter()
+        .filter(|f| f.slot == SlotId::FORM && f.form_revision != Some(record.form_revision))
+        .collect()
 }
 
 /// Removes stored files that no row refers to (left by a crash between the write and the

@@ -30,11 +30,8 @@ pub(crate) async fn candidate_chrome(
         let Some(exam) = app.exams.get(&record.exam_id) else {
             continue;
         };
-        let stale_form = record.status.editable()
-            && stored_files::list_for_registration(db, record.id)
-                .await?
-                .iter()
-                .any(|f| f.slot == "form" && f.form_revision != Some(record.form_revision));
+        let files = stored_files::list_for_registration(db, record.id).await?;
+        let stale_form = !crate::services::uploads::stale_forms(&record, &files).is_empty();
         let href = urls::registration(record.no.as_str());
         todos.extend(
             view::todos(&record, exam, now, stale_form)

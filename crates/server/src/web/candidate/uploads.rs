@@ -259,13 +259,9 @@ fn form_print_view(
 ) -> FormPrintView {
     let missing = crate::services::forms::missing_for_print(record);
     let no = record.no.to_string();
-    let stale: Vec<String> = views
+    let stale: Vec<String> = uploads::stale_forms(record, views.iter().flat_map(|v| &v.files))
         .iter()
-        .filter(|v| v.slot.id.as_str() == uploads::FORM_SLOT)
-        .flat_map(|v| &v.files)
-        .filter_map(|f| f.form_revision)
-        .filter(|r| *r != record.form_revision)
-        .map(|r| format!("第{r}版"))
+        .map(|f| format!("第{}版", f.form_revision.unwrap_or(0)))
         .collect();
     FormPrintView {
         href: missing.is_empty().then(|| urls::api_form_pdf(&no)),

@@ -190,6 +190,17 @@ pub struct CurrentStaff {
     pub session: SignedIn,
 }
 
+impl CurrentStaff {
+    /// The signed-in staff member as the review services see them.
+    pub fn reviewer(&self) -> crate::services::review::Reviewer {
+        crate::services::review::Reviewer {
+            id: self.id,
+            role: self.role,
+            scope: self.scope.clone(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentStaff {
     type Rejection = AuthRejection;
 

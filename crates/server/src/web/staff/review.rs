@@ -16,7 +16,8 @@ use examreg_store::uploads::{self, BARCODE_UNREADABLE, PHOTO_SLOT};
 use crate::services::registrations::view;
 use crate::services::review::changes;
 use crate::services::review::confirmation::{Decision, ReasonInput, ReviewError, decide};
-use crate::services::review::{QueueQuery, Reviewer, case, queue};
+use crate::services::review::{QueueQuery, case, queue};
+use crate::services::uploads::stale_forms;
 use crate::state::AppState;
 use crate::web::candidate::registration_form;
 use crate::web::error::AppError;
@@ -24,14 +25,6 @@ use crate::web::extract::{CurrentStaff, Form};
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::{Chrome, FieldError, FormErrors};
 use crate::web::urls;
-
-pub(super) fn reviewer(staff: &CurrentStaff) -> Reviewer {
-    Reviewer {
-        id: staff.id,
-        role: staff.role,
-        scope: staff.scope.clone(),
-    }
-}
 
 fn chrome(csrf: &CsrfToken, staff: &CurrentStaff) -> Chrome {
     Chrome {
@@ -103,7 +96,7 @@ pub(super) async fn queue_view(
         ),
     };
     let records = match filter {
-        Some(filter) => queue(app, &reviewer(staff), filter).await?,
+        Some(filter) => queue(app, &staff.reviewer(), filter).await?,
         None => Vec::new(),
     };
     let exam_points: Vec<(String, String)> = app
@@ -159,10 +152,7 @@ async fn queue_row(app: &AppState, record: &RegistrationRecord) -> Result<QueueR
     {
         flags.push("申请表条形码无法识别");
     }
-    if files
-        .iter()
-        .any(|f| f.slot == "form" && f.form_revision != Some(record.form_revision))
-    {
+    if !stale_forms(record, &files).is_empty() {
         flags.push("申请表非最新版本");
     }
     Ok(QueueRow {
@@ -308,7 +298,7 @@ async fn render_case(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (record, exam) = case(app, &reviewer(staff), no)
+    let (record, exam) = case(app, &staff.reviewer(), no)
         .await?
         .ok_or(AppError::NotFound)?;
     let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
@@ -350,17 +340,18 @@ async fn render_case(
         });
     }
     let mut flags = Vec::new();
-    for f in files.iter().filter(|f| f.slot == "form") {
-        if f.barcode.as_deref() == Some(BARCODE_UNREADABLE) {
-            flags.push("申请表条形码无法识别：请人工核对网报号和版本".to_owned());
-        }
-        if f.form_revision != Some(record.form_revision) {
-            flags.push(format!(
-                "申请表非最新版本：上传时为第 {} 版，当前为第 {} 版",
-                f.form_revision.unwrap_or(0),
-                record.form_revision
-            ));
-        }
+    if files
+        .iter()
+        .any(|f| f.barcode.as_deref() == Some(BARCODE_UNREADABLE))
+    {
+        flags.push("申请表条形码无法识别：请人工核对网报号和版本".to_owned());
+    }
+    for f in stale_forms(&record, &files) {
+        flags.push(format!(
+            "申请表非最新版本：上传时为第 {} 版，当前为第 {} 版",
+            f.form_revision.unwrap_or(0),
+            record.form_revision
+        ));
     }
     let eligibility = view::eligibility(&exam, &record);
     let changes = changes::since_last_decision(app, &record, &files)
@@ -519,7 +510,7 @@ pub async fn post_decision(
         })
         .collect();
     let revision = value("revision").parse().unwrap_or(-1);
-    match decide(&app, &reviewer(&staff), &no, decision, reasons, revision).await {
+    match decide(&app, &staff.reviewer(), &no, decision, reasons, revision).await {
         Ok(_) => Ok(Redirect::to(&urls::staff_case(&no)).into_response()),
         Err(ReviewError::Invalid(problems)) => {
             let errors = FormErrors(
