@@ -284,12 +284,12 @@ pub(crate) async fn upload_materials_and_submit(
 
     // …completes the materials and submits.
     click_button(d, "上传全部证明材料").await;
-    eventually(d, "the materials completed", move || async move {
-        let text = body_text(d).await;
-        text.contains("已完成“上传全部证明材料”") || text.contains("提交报名信息")
+    let registration = format!("/registrations/{no}");
+    eventually(d, "the materials completed", || {
+        let registration = registration.clone();
+        async move { current_path(d).await == registration }
     })
     .await;
-    open(b, server, &format!("/registrations/{no}")).await;
     click_button(d, "提交报名信息").await;
     eventually(d, "the registration submitted", move || async move {
         body_text(d).await.contains("已提交，待报名点确认")
