@@ -50,6 +50,28 @@ impl AccountKind {
     }
 }
 
+/// Where a message to a person goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Sms,
+    Email,
+}
+
+impl Channel {
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Channel> {
+        [Channel::Sms, Channel::Email]
+            .into_iter()
+            .find(|c| c.key() == key)
+    }
+}
+
 /// A sign-in name: 3 to 32 characters of lowercase ASCII letters, digits, `_`, `.` and `-`,
 /// starting with a letter or digit. Stored and compared in lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

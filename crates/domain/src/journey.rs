@@ -20,6 +20,13 @@ pub enum Step {
     Payment,
 }
 
+/// A node of the progress bar and whether a registration has reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepState {
+    pub step: Step,
+    pub reached: bool,
+}
+
 impl Step {
     pub const ALL: [Step; 7] = [
         Self::FillIn,

@@ -139,6 +139,65 @@ impl Vocabulary for SpecialtyCategory {
     }
 }
 
+/// 执业类别: the category of the practice licence (医师执业证书 or 护士执业证书) a
+/// candidate holds. Titles that need a licence need one of the specialty's own category:
+/// a 临床 主治医师 needs a 临床 licence, a 主管护师 a nurse's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PracticeCategory {
+    /// 临床 (执业医师).
+    Clinical,
+    /// 口腔 (执业医师).
+    Dental,
+    /// 中医 (执业医师).
+    Tcm,
+    /// 公共卫生 (执业医师).
+    PublicHealth,
+    /// 护理 (护士执业证书).
+    Nursing,
+}
+
+impl PracticeCategory {
+    /// The specialty family this licence entitles to.
+    pub fn entitles(self) -> SpecialtyCategory {
+        match self {
+            Self::Clinical => SpecialtyCategory::Clinical,
+            Self::Dental => SpecialtyCategory::Dental,
+            Self::Tcm => SpecialtyCategory::Tcm,
+            Self::PublicHealth => SpecialtyCategory::PublicHealth,
+            Self::Nursing => SpecialtyCategory::Nursing,
+        }
+    }
+}
+
+impl Vocabulary for PracticeCategory {
+    const ALL: &'static [Self] = &[
+        Self::Clinical,
+        Self::Dental,
+        Self::Tcm,
+        Self::PublicHealth,
+        Self::Nursing,
+    ];
+    fn key(self) -> &'static str {
+        match self {
+            Self::Clinical => "clinical",
+            Self::Dental => "dental",
+            Self::Tcm => "tcm",
+            Self::PublicHealth => "public_health",
+            Self::Nursing => "nursing",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Self::Clinical => "临床",
+            Self::Dental => "口腔",
+            Self::Tcm => "中医",
+            Self::PublicHealth => "公共卫生",
+            Self::Nursing => "护理",
+        }
+    }
+}
+
 /// 户籍 and residence status: decides the identity materials (slots 1 and 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -371,6 +430,7 @@ mod tests {
         keys_match_serde::<Level>();
         keys_match_serde::<Subject>();
         keys_match_serde::<SpecialtyCategory>();
+        keys_match_serde::<PracticeCategory>();
         keys_match_serde::<Residency>();
         keys_match_serde::<Education>();
         keys_match_serde::<Degree>();

@@ -31,6 +31,7 @@ impl AuditAction {
     pub const REGISTRATION_SUBMITTED: AuditAction = AuditAction("registration.submitted");
     pub const REGISTRATION_WITHDRAWN: AuditAction = AuditAction("registration.withdrawn");
     pub const REGISTRATION_ABANDONED: AuditAction = AuditAction("registration.abandoned");
+    pub const REGISTRATION_ESCALATED: AuditAction = AuditAction("registration.escalated");
     pub const REVIEW_CONFIRMED: AuditAction = AuditAction("review.confirmed");
     pub const REVIEW_RETURNED: AuditAction = AuditAction("review.returned");
     pub const REVIEW_QUALIFIED: AuditAction = AuditAction("review.qualified");

@@ -177,6 +177,21 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the migrations up to and including `last` only: the database as the release
+    /// that ended with `last` left it, for testing what the later migrations do to its data.
+    pub async fn migrate_through(&self, last: &str) -> Result<(), StoreError> {
+        let all = Migrator::migrations();
+        let Some(position) = all.iter().position(|m| m.name() == last) else {
+            return Err(StoreError::Corrupt(format!("no migration named {last}")));
+        };
+        let applied = Migrator::get_applied_migrations(&self.db).await?.len();
+        let count = (position + 1).saturating_sub(applied);
+        let txn = self.write().await?;
+        Migrator::up(&*txn, Some(u32::try_from(count).unwrap_or(u32::MAX))).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Names of the applied migrations, oldest first.
     pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
         let applied = Migrator::get_applied_migrations(&self.db).await?;

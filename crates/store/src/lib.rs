@@ -6,6 +6,7 @@ pub mod auth_failures;
 pub mod candidates;
 pub mod captchas;
 mod db;
+pub mod decisions;
 mod entities;
 mod error;
 pub mod files;

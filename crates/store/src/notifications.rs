@@ -11,27 +11,7 @@ use uuid::Uuid;
 use crate::StoreError;
 use crate::entities::notification;
 
-/// Where a message goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Sms,
-    Email,
-}
-
-impl Channel {
-    pub fn key(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Channel> {
-        [Channel::Sms, Channel::Email]
-            .into_iter()
-            .find(|c| c.key() == key)
-    }
-}
+pub use examreg_domain::account::Channel;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -51,6 +31,20 @@ pub async fn enqueue(
     body: &str,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
+    enqueue_from(db, channel, recipient, subject, body, now, now).await
+}
+
+/// Queues a message that is not to go out before `deliver_from` (a result the candidate
+/// may see only from its publication time).
+pub async fn enqueue_from(
+    db: &impl ConnectionTrait,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    now: OffsetDateTime,
+    deliver_from: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
     let id = Uuid::new_v4();
     let row = notification::ActiveModel {
         id: Set(id),
@@ -59,7 +53,7 @@ pub async fn enqueue(
         subject: Set(subject.to_owned()),
         body: Set(body.to_owned()),
         created_at: Set(now),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(deliver_from.max(now)),
         attempts: Set(0),
         sent_at: Set(None),
         last_error: Set(None),

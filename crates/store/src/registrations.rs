@@ -2,7 +2,9 @@
 //! older revision changes nothing and learns it lost.
 
 use examreg_domain::account::CandidateId;
-use examreg_domain::registration::{RegistrationNo, Sections, Status};
+use examreg_domain::registration::{
+    Decision, FormBarcode, Registration, RegistrationNo, Sections, Status,
+};
 use examreg_domain::vocab::Vocabulary;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -11,29 +13,6 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entities::{candidate_account, registration, upload};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationRecord {
-    pub id: Uuid,
-    pub no: RegistrationNo,
-    pub exam_id: String,
-    pub candidate_id: CandidateId,
-    pub status: Status,
-    /// Bumped by every change.
-    pub revision: i32,
-    /// Bumped by every change of the data printed on the application form.
-    pub form_revision: i32,
-    pub form_digest: String,
-    pub sections: Sections,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-    /// 上传照片: the candidate looked at the photo and confirmed it.
-    pub photo_confirmed_at: Option<OffsetDateTime>,
-    /// 上传全部证明材料: the set of materials was declared complete.
-    pub materials_completed_at: Option<OffsetDateTime>,
-    /// The reasons of the latest return (a JSON list of {code, text, slot, note}).
-    pub return_reasons: serde_json::Value,
-}
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("registration {what}: {err}"))
@@ -48,8 +27,11 @@ fn section<T: serde::de::DeserializeOwned>(
         .transpose()
 }
 
-fn from_row(row: registration::Model) -> Result<RegistrationRecord, StoreError> {
-    Ok(RegistrationRecord {
+fn from_row(
+    row: registration::Model,
+    last_decision: Option<Decision>,
+) -> Result<Registration, StoreError> {
+    Ok(Registration {
         id: row.id,
         no: RegistrationNo::parse(&row.registration_no).map_err(|e| corrupt("number", e))?,
         exam_id: row.exam_id,
@@ -68,10 +50,33 @@ fn from_row(row: registration::Model) -> Result<RegistrationRecord, StoreError> 
         updated_at: row.updated_at,
         photo_confirmed_at: row.photo_confirmed_at,
         materials_completed_at: row.materials_completed_at,
-        return_reasons: row
-            .return_reasons
-            .unwrap_or(serde_json::Value::Array(Vec::new())),
+        last_decision,
     })
+}
+
+/// The registrations of `rows`, each with its latest decision (one more query in all).
+async fn with_decisions(
+    db: &impl ConnectionTrait,
+    rows: Vec<registration::Model>,
+) -> Result<Vec<Registration>, StoreError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut latest = crate::decisions::latest(db, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let decision = latest.remove(&row.id);
+            from_row(row, decision)
+        })
+        .collect()
+}
+
+async fn one_with_decision(
+    db: &impl ConnectionTrait,
+    row: Option<registration::Model>,
+) -> Result<Option<Registration>, StoreError> {
+    Ok(with_decisions(db, row.into_iter().collect())
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Why a new registration was not created.
@@ -137,48 +142,44 @@ pub async fn create(
 pub async fn find_by_no(
     db: &impl ConnectionTrait,
     no: &RegistrationNo,
-) -> Result<Option<RegistrationRecord>, StoreError> {
-    registration::Entity::find()
+) -> Result<Option<Registration>, StoreError> {
+    let row = registration::Entity::find()
         .filter(registration::Column::RegistrationNo.eq(no.as_str()))
         .one(db)
-        .await?
-        .map(from_row)
-        .transpose()
+        .await?;
+    one_with_decision(db, row).await
 }
 
 pub async fn find_for_candidate(
     db: &impl ConnectionTrait,
     candidate: CandidateId,
     exam_id: &str,
-) -> Result<Option<RegistrationRecord>, StoreError> {
-    registration::Entity::find()
+) -> Result<Option<Registration>, StoreError> {
+    let row = registration::Entity::find()
         .filter(registration::Column::CandidateId.eq(candidate.0))
         .filter(registration::Column::ExamId.eq(exam_id))
         .one(db)
-        .await?
-        .map(from_row)
-        .transpose()
+        .await?;
+    one_with_decision(db, row).await
 }
 
 pub async fn list_for_candidate(
     db: &impl ConnectionTrait,
     candidate: CandidateId,
-) -> Result<Vec<RegistrationRecord>, StoreError> {
-    registration::Entity::find()
+) -> Result<Vec<Registration>, StoreError> {
+    let rows = registration::Entity::find()
         .filter(registration::Column::CandidateId.eq(candidate.0))
         .order_by_desc(registration::Column::CreatedAt)
         .all(db)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect()
+        .await?;
+    with_decisions(db, rows).await
 }
 
 /// Writes the sections, moving `revision` on by one; `false` when the registration is no
 /// longer at `expected_revision` (someone else saved first) and nothing was written.
 pub async fn save_sections(
     db: &impl ConnectionTrait,
-    record: &RegistrationRecord,
+    record: &Registration,
     expected_revision: i32,
     sections: &Sections,
     form_revision: i32,
@@ -316,34 +317,21 @@ pub async fn set_status(
     Ok(result.rows_affected == 1)
 }
 
-/// A decision: the status moves (compare-and-set on status and revision) and the return
-/// reasons are replaced (an empty list clears them).
-pub async fn decide(
+/// How many registrations of `exam_id` are in `status`, in `points` (`None`: all).
+pub async fn count_in_status(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    from: Status,
-    to: Status,
-    expected_revision: i32,
-    return_reasons: serde_json::Value,
-    now: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    let result = registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(to.key()))
-        .col_expr(
-            registration::Column::Revision,
-            Expr::value(expected_revision + 1),
-        )
-        .col_expr(
-            registration::Column::ReturnReasons,
-            Expr::value(Some(return_reasons)),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(id))
-        .filter(registration::Column::Status.eq(from.key()))
-        .filter(registration::Column::Revision.eq(expected_revision))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    exam_id: &str,
+    status: Status,
+    points: Option<&[String]>,
+) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    let mut query = registration::Entity::find()
+        .filter(registration::Column::ExamId.eq(exam_id))
+        .filter(registration::Column::Status.eq(status.key()));
+    if let Some(points) = points {
+        query = query.filter(registration::Column::PointCode.is_in(points.iter().cloned()));
+    }
+    Ok(query.count(db).await?)
 }
 
 /// What a staff queue asks for. `points: None` is the whole area.
@@ -372,7 +360,7 @@ pub struct QueueFilter {
 pub async fn queue(
     db: &impl ConnectionTrait,
     filter: &QueueFilter,
-) -> Result<Vec<RegistrationRecord>, StoreError> {
+) -> Result<Vec<Registration>, StoreError> {
     use sea_orm::QuerySelect;
     let mut query = registration::Entity::find();
     if let Some(status) = filter.status {
@@ -420,19 +408,17 @@ pub async fn queue(
                     .column(upload::Column::RegistrationId)
                     .from(upload::Entity)
                     .and_where(upload::Column::Slot.eq(examreg_domain::exam::SlotId::FORM))
-                    .and_where(upload::Column::Barcode.eq(crate::uploads::BARCODE_UNREADABLE))
+                    .and_where(upload::Column::Barcode.eq(FormBarcode::Unreadable.key()))
                     .to_owned(),
             ),
         );
     }
-    query
+    let rows = query
         .order_by_asc(registration::Column::UpdatedAt)
         .order_by_asc(registration::Column::Id)
         .offset(filter.page * filter.per_page)
         .limit(filter.per_page)
         .all(db)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect()
+        .await?;
+    with_decisions(db, rows).await
 }

@@ -4,40 +4,15 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entities::upload;
 
-/// The slot name the registration photo is stored under.
-pub const PHOTO_SLOT: &str = "photo";
+use examreg_domain::registration::{FormBarcode, UploadedFile};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadRecord {
-    pub id: Uuid,
-    pub registration_id: Uuid,
-    pub slot: String,
-    pub sha256: String,
-    pub size: u64,
-    pub width: u32,
-    pub height: u32,
-    pub storage_key: String,
-    pub created_at: OffsetDateTime,
-    /// The registration's form revision when the file was uploaded.
-    pub form_revision: Option<i32>,
-    /// For a signed application form: what its barcode said ([`BARCODE_CURRENT`] or
-    /// [`BARCODE_UNREADABLE`], which the reviewer sees as a flag).
-    pub barcode: Option<String>,
-}
-
-/// The barcode of an uploaded form was read and names the current revision.
-pub const BARCODE_CURRENT: &str = "current";
-/// No barcode could be read from an uploaded form.
-pub const BARCODE_UNREADABLE: &str = "unreadable";
-
-fn from_row(row: upload::Model) -> UploadRecord {
-    UploadRecord {
+fn from_row(row: upload::Model) -> UploadedFile {
+    UploadedFile {
         id: row.id,
         registration_id: row.registration_id,
         slot: row.slot,
@@ -48,11 +23,11 @@ fn from_row(row: upload::Model) -> UploadRecord {
         storage_key: row.storage_key,
         created_at: row.created_at,
         form_revision: row.form_revision,
-        barcode: row.barcode,
+        barcode: row.barcode.as_deref().and_then(FormBarcode::from_key),
     }
 }
 
-pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<(), StoreError> {
+pub async fn insert(db: &impl ConnectionTrait, record: &UploadedFile) -> Result<(), StoreError> {
     let row = upload::ActiveModel {
         id: Set(record.id),
         registration_id: Set(record.registration_id),
@@ -64,7 +39,7 @@ pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<
         storage_key: Set(record.storage_key.clone()),
         created_at: Set(record.created_at),
         form_revision: Set(record.form_revision),
-        barcode: Set(record.barcode.clone()),
+        barcode: Set(record.barcode.map(|b| b.key().to_owned())),
     };
     upload::Entity::insert(row)
         .exec_without_returning(db)
@@ -75,11 +50,48 @@ pub async fn insert(db: &impl ConnectionTrait, record: &UploadRecord) -> Result<
 pub async fn list_for_registration(
     db: &impl ConnectionTrait,
     registration: Uuid,
-) -> Result<Vec<UploadRecord>, StoreError> {
+) -> Result<Vec<UploadedFile>, StoreError> {
     Ok(upload::Entity::find()
         .filter(upload::Column::RegistrationId.eq(registration))
         .order_by_asc(upload::Column::CreatedAt)
         .order_by_asc(upload::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+/// The files of several registrations in one query, oldest first.
+pub async fn list_for_registrations(
+    db: &impl ConnectionTrait,
+    registrations: &[Uuid],
+) -> Result<Vec<UploadedFile>, StoreError> {
+    if registrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(upload::Entity::find()
+        .filter(upload::Column::RegistrationId.is_in(registrations.iter().copied()))
+        .order_by_asc(upload::Column::CreatedAt)
+        .order_by_asc(upload::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+/// The signed application forms of several registrations, in one query.
+pub async fn forms_of(
+    db: &impl ConnectionTrait,
+    registrations: &[Uuid],
+) -> Result<Vec<UploadedFile>, StoreError> {
+    if registrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(upload::Entity::find()
+        .filter(upload::Column::RegistrationId.is_in(registrations.iter().copied()))
+        .filter(upload::Column::Slot.eq(examreg_domain::exam::SlotId::FORM))
         .all(db)
         .await?
         .into_iter()
@@ -104,7 +116,7 @@ pub async fn find_by_sha256(
     db: &impl ConnectionTrait,
     registration: Uuid,
     sha256: &str,
-) -> Result<Option<UploadRecord>, StoreError> {
+) -> Result<Option<UploadedFile>, StoreError> {
     Ok(upload::Entity::find()
         .filter(upload::Column::RegistrationId.eq(registration))
         .filter(upload::Column::Sha256.eq(sha256))
@@ -113,7 +125,7 @@ pub async fn find_by_sha256(
         .map(from_row))
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<UploadRecord>, StoreError> {
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<UploadedFile>, StoreError> {
     Ok(upload::Entity::find_by_id(id).one(db).await?.map(from_row))
 }
 

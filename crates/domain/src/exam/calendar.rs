@@ -28,9 +28,15 @@ impl Window {
 pub struct Calendar {
     /// 网上报名: accounts may start, fill and submit registrations.
     pub registration: Window,
+    /// Registration points may return a registration (报名确认不通过) until this instant,
+    /// so that a returned candidate always has time to fix it before the resubmit deadline.
+    pub returns_close: OffsetDateTime,
     /// Returned registrations may be fixed and resubmitted until this instant (exclusive);
-    /// from then on everything not confirmed is 视为自动放弃.
+    /// from then on drafts and returned registrations are 视为自动放弃.
     pub resubmit_deadline: OffsetDateTime,
+    /// Registration points confirm until this instant; a submitted registration no point
+    /// decided on by then is escalated to the exam area, never abandoned.
+    pub confirmation_closes: OffsetDateTime,
     /// 资格审核 by the exam area.
     pub qualification_review: Window,
     /// From this instant candidates see the result of the qualification review.
@@ -66,7 +72,9 @@ impl Calendar {
                 opens: at(opens_day, 0),
                 closes: at(closes_day, 17),
             },
+            returns_close: at(resubmit_day - Duration::days(1), 17),
             resubmit_deadline: at(resubmit_day, 17),
+            confirmation_closes: at(resubmit_day, 17),
             qualification_review: Window {
                 opens: at(resubmit_day + Duration::days(1), 9),
                 closes: at(review_closes_day, 17),
@@ -112,6 +120,10 @@ mod tests {
             let c = Calendar::demo_around(now);
             assert!(c.registration.contains(now), "{now}");
             assert!(c.registration.closes < c.resubmit_deadline);
+            assert!(c.registration.opens < c.returns_close);
+            assert!(c.returns_close < c.resubmit_deadline);
+            assert!(c.resubmit_deadline <= c.confirmation_closes);
+            assert!(c.confirmation_closes <= c.qualification_review.opens);
             assert!(c.resubmit_deadline <= c.qualification_review.opens);
             assert!(c.qualification_review.closes <= c.qualification_results_published);
             assert!(c.qualification_results_published <= c.payment.opens);

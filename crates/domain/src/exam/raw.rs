@@ -50,7 +50,13 @@ pub(super) struct RawExam {
 pub(super) struct RawCalendar {
     pub registration_opens: Datetime,
     pub registration_closes: Datetime,
+    /// Default: 24 hours before the resubmit deadline.
+    #[serde(default)]
+    pub returns_close: Option<Datetime>,
     pub resubmit_deadline: Datetime,
+    /// Default: the resubmit deadline.
+    #[serde(default)]
+    pub confirmation_closes: Option<Datetime>,
     pub qualification_review_opens: Datetime,
     pub qualification_review_closes: Datetime,
     pub qualification_results_published: Datetime,

@@ -86,6 +86,10 @@ pub enum Condition {
     EmployerNature(Vec<EmployerNature>),
     YearsInSpecialtyAtLeast(u8),
     Flag(Flag),
+    /// The candidate's row of the eligibility rules needs no next-lower title (a 卫生类
+    /// doctorate for 主管护师 or 主管药（技）师, …), so its certificate need not be
+    /// uploaded. Written `"lower_title_exempt"`.
+    LowerTitleExempt,
 }
 
 /// What is known about a candidate's case when slots are evaluated. `None` is "not yet
@@ -103,6 +107,8 @@ pub struct ApplicantFacts {
     pub residency_training: Option<bool>,
     pub special_case: Option<bool>,
     pub historical: Option<bool>,
+    /// From the candidate's row of the eligibility rules; `None` while there is none.
+    pub lower_title_exempt: Option<bool>,
 }
 
 impl Condition {
@@ -134,6 +140,7 @@ impl Condition {
                 };
                 value == Some(true)
             }
+            Self::LowerTitleExempt => facts.lower_title_exempt == Some(true),
         }
     }
 
@@ -142,6 +149,7 @@ impl Condition {
     pub(crate) fn first_empty_list(&self) -> Option<&'static str> {
         match self {
             Self::Always | Self::Never | Self::EducationAtLeast(_) => None,
+            Self::LowerTitleExempt => None,
             Self::YearsInSpecialtyAtLeast(_) | Self::Flag(_) => None,
             Self::All(cs) | Self::Any(cs) if cs.is_empty() => Some("all/any"),
             Self::All(cs) | Self::Any(cs) => cs.iter().find_map(Condition::first_empty_list),

@@ -144,6 +144,7 @@ fn slot_rules_of_the_bundled_definition_follow_the_guide() {
         residency_training: Some(false),
         special_case: Some(false),
         historical: Some(false),
+        lower_title_exempt: Some(false),
     };
     let required: Vec<_> = slots_for(&exam, &nurse)
         .into_iter()
@@ -157,9 +158,12 @@ fn slot_rules_of_the_bundled_definition_follow_the_guide() {
         ]
     );
 
-    // The same nurse with a doctorate is exempt from 5-5 and 5-6, which stay offered.
+    // The same nurse with a doctorate (whose row of the eligibility rules needs no lower
+    // title) is exempt from 5-5 and 5-6, which stay offered.
     let doctor_nurse = ApplicantFacts {
+        education: Some(Education::Doctor),
         degree: Some(Degree::Doctor),
+        lower_title_exempt: Some(true),
         ..nurse.clone()
     };
     let slots = slots_for(&exam, &doctor_nurse);

@@ -12,12 +12,15 @@ use super::{
 };
 use crate::clock::CHINA_STANDARD_TIME;
 use crate::money::Fen;
+use crate::vocab::{PracticeCategory, Vocabulary};
 
 /// No uploaded image may be larger than this, whatever a definition says: it bounds the
 /// memory one upload can take.
 pub(crate) const HARD_MAX_UPLOAD_KB: u32 = 10 * 1024;
 /// No image may claim more pixels per side than this.
 pub(crate) const HARD_MAX_SIDE_PX: u32 = 12_000;
+/// Returns close this long before the resubmit deadline unless a definition says when.
+const DEFAULT_RETURN_LEAD_HOURS: i64 = 24;
 /// A slot with more files than this is a typo.
 const HARD_MAX_FILES_PER_SLOT: u8 = 20;
 
@@ -102,6 +105,14 @@ impl Checker<'_> {
         )?;
         let resubmit_deadline =
             self.instant("calendar.resubmit_deadline", &raw.resubmit_deadline)?;
+        let returns_close = match &raw.returns_close {
+            Some(value) => self.instant("calendar.returns_close", value)?,
+            None => resubmit_deadline - time::Duration::hours(DEFAULT_RETURN_LEAD_HOURS),
+        };
+        let confirmation_closes = match &raw.confirmation_closes {
+            Some(value) => self.instant("calendar.confirmation_closes", value)?,
+            None => resubmit_deadline,
+        };
         let qualification_review = self.window(
             "qualification_review",
             &raw.qualification_review_opens,
@@ -115,6 +126,12 @@ impl Checker<'_> {
         let eligibility_cutoff =
             self.date("calendar.eligibility_cutoff", &raw.eligibility_cutoff)?;
 
+        if returns_close <= registration.opens {
+            return Err(self.err(
+                "calendar.returns_close",
+                "须晚于 registration_opens（未写时默认为 resubmit_deadline 前 24 小时）",
+            ));
+        }
         let order = [
             (
                 "calendar.resubmit_deadline",
@@ -123,10 +140,22 @@ impl Checker<'_> {
                 "registration_closes",
             ),
             (
-                "calendar.qualification_review_opens",
+                "calendar.resubmit_deadline",
+                returns_close,
                 resubmit_deadline,
-                qualification_review.opens,
+                "returns_close",
+            ),
+            (
+                "calendar.confirmation_closes",
+                resubmit_deadline,
+                confirmation_closes,
                 "resubmit_deadline",
+            ),
+            (
+                "calendar.qualification_review_opens",
+                confirmation_closes,
+                qualification_review.opens,
+                "confirmation_closes",
             ),
             (
                 "calendar.qualification_results_published",
@@ -154,7 +183,9 @@ impl Checker<'_> {
         }
         Ok(Calendar {
             registration,
+            returns_close,
             resubmit_deadline,
+            confirmation_closes,
             qualification_review,
             qualification_results_published,
             payment,
@@ -367,6 +398,23 @@ pub(super) fn validate(
         }
         if !raw.levels.contains(&rule.level) {
             return Err(c.err(at("level"), "该级别不在本考试的 levels 中"));
+        }
+        if rule.min_years_since_licence.is_some() && !rule.requires_practice_licence {
+            return Err(c.err(
+                at("min_years_since_licence"),
+                "只有 requires_practice_licence = true 的规则才能计算取得执业证书的年限",
+            ));
+        }
+        if rule.requires_practice_licence
+            && let Some(family) = rule
+                .families
+                .iter()
+                .find(|f| !PracticeCategory::ALL.iter().any(|p| p.entitles() == **f))
+        {
+            return Err(c.err(
+                at("requires_practice_licence"),
+                format!("{family:?} 类别没有对应的执业类别，不能要求执业证书"),
+            ));
         }
         for family in &rule.families {
             if !seen.insert((*family, rule.level, rule.education)) {

@@ -9,8 +9,27 @@ use super::Sections;
 use crate::exam::ExamDefinition;
 use crate::vocab::{Education, Level, SpecialtyCategory, Vocabulary};
 
+/// The row of the exam's rules for what the candidate saved: their specialty's family,
+/// their level and their highest education. `None` until those are saved, or when the
+/// rules have no such row.
+pub fn rule_for<'a>(exam: &'a ExamDefinition, sections: &Sections) -> Option<&'a EligibilityRule> {
+    let choice = sections.exam.as_ref()?;
+    let education = sections.education.as_ref()?;
+    let specialty = exam.specialty(&choice.specialty_code)?;
+    exam.eligibility.rules.iter().find(|r| {
+        r.families.contains(&specialty.category)
+            && r.level == choice.level
+            && r.education == education.highest_education
+    })
+}
+
 /// One row of the eligibility table: for these families at this level with this
-/// education, this many years in the specialty (and holding the next-lower title).
+/// education, this many years in the specialty, holding the next-lower title for so
+/// long, and a practice licence of the specialty's category held for so long.
+///
+/// The row of a candidate is the one rule of the year for them: the pre-check reads it,
+/// and so do the material slots (a row that needs no lower title exempts the candidate
+/// from uploading it, see [`crate::exam::Condition::LowerTitleExempt`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityRule {
@@ -18,12 +37,23 @@ pub struct EligibilityRule {
     pub level: Level,
     pub education: Education,
     pub min_years_in_specialty: u8,
+    /// Years holding the next-lower title (现有技术资格); `None`: no lower title needed.
     #[serde(default)]
     pub min_years_with_lower_title: Option<u8>,
-    /// A licence is needed to practise (执业医师, 护士执业证书): the practice category
-    /// must be given.
+    /// A practice licence (执业医师, 护士执业证书) of the specialty's own category is
+    /// needed: a 临床 主治医师 needs a 临床 licence, a 主管护师 a nurse's licence.
     #[serde(default)]
     pub requires_practice_licence: bool,
+    /// Years since the licence was first registered, counted to the eligibility cut-off.
+    #[serde(default)]
+    pub min_years_since_licence: Option<u8>,
+}
+
+impl EligibilityRule {
+    /// Whether a candidate of this row need not hold (nor upload) the next-lower title.
+    pub fn lower_title_exempt(&self) -> bool {
+        self.min_years_with_lower_title.is_none()
+    }
 }
 
 /// The rules of an exam, and whether a "not eligible" result blocks submission.
@@ -100,12 +130,7 @@ pub fn evaluate(exam: &ExamDefinition, sections: &Sections) -> Eligibility {
         u8::from(cutoff.month()),
         cutoff.day()
     );
-    let rule = exam.eligibility.rules.iter().find(|r| {
-        r.families.contains(&specialty.category)
-            && r.level == choice.level
-            && r.education == education.highest_education
-    });
-    let Some(rule) = rule else {
+    let Some(rule) = rule_for(exam, sections) else {
         return Eligibility {
             verdict: Verdict::NeedsReview,
             reasons: vec![format!(
@@ -160,8 +185,40 @@ pub fn evaluate(exam: &ExamDefinition, sections: &Sections) -> Eligibility {
             )),
         }
     }
-    if rule.requires_practice_licence && choice.practice_category.is_empty() {
-        failures.push("报考该专业须取得相应执业资格，请填写执业类别".to_owned());
+    if rule.requires_practice_licence {
+        let wanted = specialty.category.label();
+        match choice.practice_category {
+            None => failures.push(format!(
+                "报考{}须持有{wanted}类别的执业证书，请选择执业类别",
+                specialty.name
+            )),
+            Some(held) if held.entitles() != specialty.category => failures.push(format!(
+                "报考{}须持有{wanted}类别的执业证书，您填写的执业类别为{}",
+                specialty.name,
+                held.label()
+            )),
+            Some(held) => met.push(format!("持有{}类别执业证书", held.label())),
+        }
+        if let Some(min) = rule.min_years_since_licence {
+            match choice.practice_licence_date {
+                None => failures.push(format!(
+                    "须取得执业证书满 {min} 年（计算至{cutoff_text}），请填写取得执业证书（首次注册）时间"
+                )),
+                Some(date) => {
+                    let years = whole_years(date, cutoff);
+                    if years < i32::from(min) {
+                        failures.push(format!(
+                            "须取得执业证书后从事本专业工作满 {min} 年（计算至{cutoff_text}），您的执业证书取得于{}年{}月，满 {} 年",
+                            date.year(),
+                            u8::from(date.month()),
+                            years.max(0)
+                        ));
+                    } else {
+                        met.push(format!("取得执业证书满 {years} 年，满足至少 {min} 年的要求"));
+                    }
+                }
+            }
+        }
     }
     if work.transferred_post {
         reviews.push(

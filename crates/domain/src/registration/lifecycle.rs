@@ -24,12 +24,14 @@ pub enum Event {
     Disqualify,
     /// 缴费成功.
     Pay,
-    /// 视为自动放弃: a deadline passed (not resubmitted, not confirmed, not paid).
+    /// 视为自动放弃: a deadline passed (not resubmitted, not paid).
     Abandon,
+    /// The point-confirmation close passed with no decision: the exam area decides.
+    Escalate,
 }
 
 impl Event {
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 10] = [
         Event::Submit,
         Event::Withdraw,
         Event::AutoConfirm,
@@ -39,6 +41,7 @@ impl Event {
         Event::Disqualify,
         Event::Pay,
         Event::Abandon,
+        Event::Escalate,
     ];
 
     pub fn key(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Event {
             Event::Disqualify => "disqualify",
             Event::Pay => "pay",
             Event::Abandon => "abandon",
+            Event::Escalate => "escalate",
         }
     }
 }
@@ -79,10 +83,14 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
         (S::Submitted, E::Withdraw) => Ok(S::Draft),
         (S::Submitted, E::Confirm) => Ok(S::Confirmed),
         (S::Submitted, E::Return) => Ok(S::Returned),
+        // Nobody loses the year because a point did not review: no abandoning a
+        // submitted registration, it goes to the exam area.
+        (S::Submitted, E::Escalate) => Ok(S::Escalated),
+        (S::Escalated, E::Confirm) => Ok(S::Confirmed),
+        (S::Escalated | S::Confirmed, E::Disqualify) => Ok(S::NotQualified),
         (S::Confirmed, E::Qualify) => Ok(S::Qualified),
-        (S::Confirmed, E::Disqualify) => Ok(S::NotQualified),
         (S::Qualified, E::Pay) => Ok(S::Paid),
-        (S::Draft | S::Submitted | S::Returned | S::Qualified, E::Abandon) => Ok(S::Abandoned),
+        (S::Draft | S::Returned | S::Qualified, E::Abandon) => Ok(S::Abandoned),
         (from, event) => Err(IllegalTransition { from, event }),
     }
 }
@@ -123,7 +131,9 @@ mod tests {
             (S::Submitted, E::Withdraw, S::Draft),
             (S::Submitted, E::Confirm, S::Confirmed),
             (S::Submitted, E::Return, S::Returned),
-            (S::Submitted, E::Abandon, S::Abandoned),
+            (S::Submitted, E::Escalate, S::Escalated),
+            (S::Escalated, E::Confirm, S::Confirmed),
+            (S::Escalated, E::Disqualify, S::NotQualified),
             (S::Returned, E::Submit, S::Submitted),
             (S::Returned, E::AutoConfirm, S::Confirmed),
             (S::Returned, E::Abandon, S::Abandoned),

@@ -1,13 +1,27 @@
 //! The registration (报名): one per candidate per exam, filled in four sections, printed
 //! on the application form, then submitted and reviewed.
 
+mod aggregate;
+pub mod deadlines;
+mod decision;
 mod eligibility_rules;
+mod files;
 pub mod form;
 pub mod lifecycle;
+mod missing;
 mod number;
+mod progress;
 mod sections;
 
-pub use eligibility_rules::{Eligibility, EligibilityRules, Verdict, evaluate};
+pub use aggregate::{Refusal, Registration, decision_visible_to_candidate};
+pub use decision::{Decision, DecisionKind, DecisionReason};
+pub use files::{FormBarcode, PHOTO_SLOT, SlotView, UploadedFile};
+pub use missing::{MaterialsIncomplete, Missing};
+pub use progress::Todo;
+
+pub use eligibility_rules::{
+    Eligibility, EligibilityRule, EligibilityRules, Verdict, evaluate, rule_for,
+};
 pub use number::RegistrationNo;
 pub use sections::{
     BasicSection, ETHNIC_GROUPS, EducationSection, ExamSection, FieldErrors, Section,
@@ -15,6 +29,8 @@ pub use sections::{
 };
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::journey::StepState;
 
 /// Where a registration is in its life. Changes only through [`lifecycle::transition`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,6 +40,8 @@ pub enum Status {
     Draft,
     /// 已提交: waiting for the registration point.
     Submitted,
+    /// The point-confirmation close passed without a decision: the exam area decides.
+    Escalated,
     /// 报名确认不通过: returned with reasons; the candidate fixes and resubmits.
     Returned,
     /// 报名确认通过 (by the point, or automatically for a matching historical candidate).
@@ -39,9 +57,10 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Draft,
         Status::Submitted,
+        Status::Escalated,
         Status::Returned,
         Status::Confirmed,
         Status::Qualified,
@@ -54,6 +73,7 @@ impl Status {
         match self {
             Status::Draft => "draft",
             Status::Submitted => "submitted",
+            Status::Escalated => "escalated",
             Status::Returned => "returned",
             Status::Confirmed => "confirmed",
             Status::Qualified => "qualified",
@@ -71,6 +91,7 @@ impl Status {
         match self {
             Status::Draft => "填写中",
             Status::Submitted => "已提交，待报名点确认",
+            Status::Escalated => "报名点未在截止前确认，已转考区审核",
             Status::Returned => "报名确认不通过",
             Status::Confirmed => "报名确认通过",
             Status::Qualified => "资格审核通过",
@@ -80,10 +101,37 @@ impl Status {
         }
     }
 
-    /// Whether the candidate may change the registration's data and files: while
-    /// filling it in, and after a return (to fix what the point asked for).
-    pub fn editable(self) -> bool {
-        matches!(self, Status::Draft | Status::Returned)
+    /// With the candidate, who fills it in or fixes what the point returned. Whether they
+    /// may change it *now* is [`Registration::may_edit`].
+    pub const WITH_CANDIDATE: [Status; 2] = [Status::Draft, Status::Returned];
+    /// Waiting for the exam area: escalated by the point-confirmation close, or
+    /// confirmed and awaiting 资格审核.
+    pub const WITH_AREA: [Status; 2] = [Status::Escalated, Status::Confirmed];
+
+    /// 提交信息 is reached: submitted, and not taken back or returned since.
+    pub fn is_submitted(self) -> bool {
+        matches!(
+            self,
+            Status::Submitted
+                | Status::Escalated
+                | Status::Confirmed
+                | Status::Qualified
+                | Status::NotQualified
+                | Status::Paid
+        )
+    }
+
+    /// 报名确认 is green: confirmed by a point (or the area, or automatically).
+    pub fn is_confirmed(self) -> bool {
+        matches!(
+            self,
+            Status::Confirmed | Status::Qualified | Status::NotQualified | Status::Paid
+        )
+    }
+
+    /// 资格审核 is green.
+    pub fn is_qualified(self) -> bool {
+        matches!(self, Status::Qualified | Status::Paid)
     }
 }
 
@@ -172,9 +220,12 @@ impl Sections {
             residency_training: self.work.as_ref().map(|w| w.residency_training),
             special_case: self.work.as_ref().map(|w| w.special_case),
             historical: self.exam.as_ref().map(|e| !e.previous_ticket_no.is_empty()),
+            lower_title_exempt: rule_for(exam, self).map(EligibilityRule::lower_title_exempt),
         }
     }
 }
 
+#[cfg(test)]
+mod rule_tests;
 #[cfg(test)]
 mod tests;

@@ -162,14 +162,44 @@ fn exam_section_rules() {
         ["subjects"]
     );
     assert_eq!(
-        with(
+        errors_of(with(
             "subjects",
             json!(["professional_practice", "basic_knowledge"])
-        )
-        .unwrap()
-        .subjects
-        .len(),
-        2
+        )),
+        ["subjects"],
+        "a first-timer sits all four subjects"
+    );
+    let mut retaker = map(exam_section());
+    retaker.insert("previous_ticket_no".into(), json!("2431150001"));
+    retaker.insert(
+        "subjects".into(),
+        json!(["professional_practice", "basic_knowledge"]),
+    );
+    assert_eq!(
+        ExamSection::parse(&retaker, &f.ctx())
+            .unwrap()
+            .subjects
+            .len(),
+        2,
+        "a retaker registers only the subjects not passed"
+    );
+    assert_eq!(
+        errors_of(with("practice_category", json!("内科"))),
+        ["practice_category"],
+        "执业类别 is a closed list"
+    );
+    let mut licence = map(exam_section());
+    licence.insert("practice_category".into(), json!("nursing"));
+    licence.insert("practice_licence_date".into(), json!("2025-01-01"));
+    assert_eq!(
+        errors_of(ExamSection::parse(&licence, &f.ctx())),
+        ["practice_licence_date"],
+        "not in the future"
+    );
+    assert_eq!(
+        errors_of(with("practice_licence_date", json!("2012-01-01"))),
+        ["practice_category"],
+        "a licence date names the licence"
     );
     assert_eq!(
         errors_of(with("current_qualification_date", json!("2025-01-01"))),
@@ -225,7 +255,16 @@ fn sections(
     lower: Option<&str>,
 ) -> Sections {
     let f = Fixture::new();
-    let mut choice = json!({"level": level, "specialty_code": code, "point": "310115", "practice_category": "临床"});
+    // The licence of the specialty's own category, held long enough, where there is one.
+    let category = exam().specialty(code).map(|s| s.category);
+    let licence = crate::vocab::PracticeCategory::ALL
+        .iter()
+        .find(|p| Some(p.entitles()) == category);
+    let mut choice = json!({"level": level, "specialty_code": code, "point": "310115"});
+    if let Some(licence) = licence {
+        choice["practice_category"] = json!(licence.key());
+        choice["practice_licence_date"] = json!("2010-07-01");
+    }
     if let Some(date) = lower {
         choice["current_qualification"] = json!("下一级资格");
         choice["current_qualification_date"] = json!(date);
@@ -511,4 +550,88 @@ fn printed_text_changes_exactly_with_the_data() {
     }
     assert_ne!(s.printed_text(), changed.printed_text());
     assert_eq!(s.applicant_facts(&exam()).level, Some(Level::Intermediate));
+}
+
+#[test]
+fn the_licence_must_be_of_the_specialtys_category_and_years_count_from_it() {
+    use crate::vocab::PracticeCategory;
+    let exam = exam();
+    let mut s = sections("intermediate", "303", Education::Bachelor, 4, None);
+    let choice = s.exam.as_mut().unwrap();
+    // A 临床 主治医师 candidate whose licence is a nurse's, obtained a month ago.
+    choice.practice_category = Some(PracticeCategory::Nursing);
+    choice.practice_licence_date = Some(date!(2024 - 11 - 01));
+    let result = evaluate(&exam, &s);
+    assert_eq!(result.verdict, Verdict::NotEligible, "{:?}", result.reasons);
+    assert!(
+        result
+            .reasons
+            .iter()
+            .any(|r| r.contains("须持有临床类别的执业证书，您填写的执业类别为护理")),
+        "{:?}",
+        result.reasons
+    );
+    assert!(
+        result.reasons.iter().any(|r| r.contains("满 0 年")),
+        "{:?}",
+        result.reasons
+    );
+
+    let choice = s.exam.as_mut().unwrap();
+    choice.practice_category = Some(PracticeCategory::Clinical);
+    let result = evaluate(&exam, &s);
+    assert_eq!(
+        result.verdict,
+        Verdict::NotEligible,
+        "a month of practice, whatever years in the specialty are declared"
+    );
+    s.exam.as_mut().unwrap().practice_licence_date = Some(date!(2020 - 12 - 31));
+    assert_eq!(
+        evaluate(&exam, &s).verdict,
+        Verdict::Eligible,
+        "four whole years"
+    );
+    s.exam.as_mut().unwrap().practice_licence_date = Some(date!(2021 - 01 - 01));
+    assert_eq!(
+        evaluate(&exam, &s).verdict,
+        Verdict::NotEligible,
+        "one day short"
+    );
+    s.exam.as_mut().unwrap().practice_category = None;
+    assert_eq!(evaluate(&exam, &s).verdict, Verdict::NotEligible);
+}
+
+#[test]
+fn one_row_decides_a_nurse_masters_eligibility_and_her_slots() {
+    let exam = exam();
+    let required = |s: &Sections, slot: &str| {
+        exam.slot(slot)
+            .and_then(|d| d.applies_to(&s.applicant_facts(&exam)))
+            .map(|status| status.required)
+    };
+    // 主管护师 with a master's degree: 2 years of registered nursing, no lower title.
+    let mut master = sections("intermediate", "368", Education::Master, 2, None);
+    master.exam.as_mut().unwrap().practice_licence_date = Some(date!(2022 - 12 - 31));
+    assert_eq!(evaluate(&exam, &master).verdict, Verdict::Eligible);
+    assert_eq!(master.applicant_facts(&exam).lower_title_exempt, Some(true));
+    assert_eq!(
+        required(&master, "5-5"),
+        Some(false),
+        "offered, not required"
+    );
+    assert_eq!(required(&master, "5-6"), Some(false));
+    master.exam.as_mut().unwrap().practice_licence_date = Some(date!(2023 - 01 - 01));
+    assert_eq!(evaluate(&exam, &master).verdict, Verdict::NotEligible);
+
+    // With a bachelor's degree the row asks for 护师 for 4 years, and its certificate.
+    let bachelor = sections(
+        "intermediate",
+        "368",
+        Education::Bachelor,
+        5,
+        Some("2020-12-31"),
+    );
+    assert_eq!(evaluate(&exam, &bachelor).verdict, Verdict::Eligible);
+    assert_eq!(required(&bachelor, "5-5"), Some(true));
+    assert_eq!(required(&bachelor, "5-6"), Some(true));
 }

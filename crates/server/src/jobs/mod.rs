@@ -1,7 +1,7 @@
 //! Background work, one job per file. Jobs read their work from the database, so any node
 //! may run them, and each is harmless when run twice.
 
-pub mod abandon_after_deadlines;
+pub mod apply_deadlines;
 pub mod deliver_notifications;
 pub mod purge_expired;
 
@@ -25,7 +25,7 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
                     }
                 }
                 _ = deadlines.tick() => {
-                    if let Err(err) = abandon_after_deadlines::run_once(&app).await {
+                    if let Err(err) = apply_deadlines::run_once(&app).await {
                         tracing::warn!(error = %err, "applying deadlines");
                     }
                 }

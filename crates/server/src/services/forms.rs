@@ -10,14 +10,14 @@ use bytes::Bytes;
 use examreg_documents::form::{self as pdf, ApplicationForm, FormError, FormFields};
 use examreg_domain::account::CandidateId;
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::RegistrationNo;
 use examreg_domain::registration::form::{
     barcode_payload, mac_message, masked_name, parse_barcode, parse_verification_code,
     verification_code,
 };
+use examreg_domain::registration::{Missing, Registration, RegistrationNo};
 use examreg_domain::vocab::{Subject, Vocabulary};
 use examreg_store::candidates::{self, CandidateAccount};
-use examreg_store::uploads::{self, PHOTO_SLOT};
+use examreg_store::uploads;
 use examreg_store::{StoreError, forms, registrations};
 
 use super::registrations::{AccessError, owned};
@@ -27,9 +27,9 @@ use crate::state::AppState;
 pub enum FormServiceError {
     #[error("not found")]
     NotFound,
-    /// What to finish before the form can be printed, in Chinese.
+    /// What to finish before the form can be printed.
     #[error("not ready")]
-    NotReady(Vec<String>),
+    NotReady(Vec<Missing>),
     /// A value the font cannot print; the message says which characters.
     #[error("unprintable: {0}")]
     Unprintable(String),
@@ -64,20 +64,6 @@ pub fn code_for(app: &AppState, no: &RegistrationNo, revision: i32, digest: &str
     verification_code(&mac, revision)
 }
 
-/// What stands between the registration and a printable form.
-pub fn missing_for_print(record: &registrations::RegistrationRecord) -> Vec<String> {
-    let mut missing: Vec<String> = record
-        .sections
-        .missing()
-        .into_iter()
-        .map(|s| format!("填写“{}”", s.label()))
-        .collect();
-    if record.photo_confirmed_at.is_none() {
-        missing.push("上传并确认报名照片".to_owned());
-    }
-    missing
-}
-
 /// 打印报名表: the candidate's current form as a PDF.
 pub async fn print(
     app: &AppState,
@@ -85,19 +71,16 @@ pub async fn print(
     no: &str,
 ) -> Result<PrintedForm, FormServiceError> {
     let (record, exam) = owned(app, candidate, no).await?;
-    let missing = missing_for_print(&record);
+    let db = app.store.conn();
+    let files = uploads::list_for_registration(db, record.id).await?;
+    let missing = record.missing_for_print(&files);
     if !missing.is_empty() {
         return Err(FormServiceError::NotReady(missing));
     }
-    let db = app.store.conn();
     let account = candidates::get(db, candidate)
         .await?
         .ok_or(FormServiceError::NotFound)?;
-    let photo = match uploads::list_for_registration(db, record.id)
-        .await?
-        .into_iter()
-        .find(|u| u.slot == PHOTO_SLOT)
-    {
+    let photo = match files.iter().find(|u| u.is_photo()) {
         Some(upload) => Some(app.files.get(&upload.storage_key).await?.to_vec()),
         None => None,
     };
@@ -140,7 +123,7 @@ pub async fn print(
 
 fn application_form(
     exam: &ExamDefinition,
-    record: &registrations::RegistrationRecord,
+    record: &Registration,
     account: &CandidateAccount,
     code: String,
     photo: Option<Vec<u8>>,
@@ -176,7 +159,10 @@ fn application_form(
             .unwrap_or_default();
         fields.current_qualification = e.current_qualification.clone();
         fields.current_qualification_date = date(e.current_qualification_date);
-        fields.practice_category = e.practice_category.clone();
+        fields.practice_category = e
+            .practice_category
+            .map(|p| p.label().to_owned())
+            .unwrap_or_default();
         for (i, subject) in Subject::ALL.iter().enumerate().take(4) {
             subjects[i] = e.subjects.contains(subject);
         }
@@ -299,7 +285,7 @@ pub enum ScanVerdict {
 /// Reads the barcode of a form scan (off the runtime) and judges it against `record`.
 pub async fn judge_scan(
     app: &AppState,
-    record: &registrations::RegistrationRecord,
+    record: &Registration,
     bytes: Bytes,
 ) -> Result<ScanVerdict, FormServiceError> {
     let _permit = app

@@ -12,6 +12,7 @@ pub mod service_errors;
 pub mod staff;
 pub mod urls;
 pub mod verify;
+pub mod wording;
 
 use std::sync::Arc;
 use std::time::Duration;

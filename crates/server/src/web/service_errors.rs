@@ -8,6 +8,8 @@ use crate::services::accounts::register_candidate::RegisterError;
 use crate::services::accounts::sign_in::SignInError;
 use crate::services::create_staff::CreateStaffError;
 use crate::web::error::{AppError, FieldErrors};
+use crate::web::wording::{self, Attempt};
+use examreg_domain::registration::Refusal;
 
 /// The answer to an unknown user and to a wrong password: one and the same.
 pub const INVALID_CREDENTIALS: &str = "用户名或密码不正确";
@@ -27,8 +29,8 @@ impl From<HashError> for AppError {
     }
 }
 
-impl From<examreg_store::StoreError> for AppError {
-    fn from(err: examreg_store::StoreError) -> Self {
+impl From<crate::services::StoreError> for AppError {
+    fn from(err: crate::services::StoreError) -> Self {
         AppError::Internal(err.into())
     }
 }
@@ -187,9 +189,9 @@ impl From<crate::services::registrations::save_section::SaveError> for AppError 
         use crate::services::registrations::save_section::SaveError;
         match err {
             SaveError::NotFound => AppError::NotFound,
-            SaveError::Closed(message) => AppError::Conflict {
+            SaveError::Closed(refusal) => AppError::Conflict {
                 code: "registration_closed",
-                message,
+                message: wording::refusal(&refusal, Attempt::Edit),
             },
             SaveError::Conflict { current_revision } => AppError::Conflict {
                 code: "revision_conflict",
@@ -213,7 +215,14 @@ impl From<crate::services::forms::FormServiceError> for AppError {
             FormServiceError::NotFound => AppError::NotFound,
             FormServiceError::NotReady(missing) => AppError::Conflict {
                 code: "form_not_ready",
-                message: format!("打印申请表前，请先{}", missing.join("、")),
+                message: format!(
+                    "打印申请表前，请先{}",
+                    missing
+                        .iter()
+                        .map(wording::missing_phrase)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
             },
             FormServiceError::Unprintable(message) => AppError::Conflict {
                 code: "form_unprintable",
@@ -260,9 +269,13 @@ impl From<crate::services::uploads::UploadError> for AppError {
                     "根据您填写的报名信息，无需上传“{title}”。如情况有变，请先修改报名信息"
                 ),
             },
-            UploadError::Closed(message) => AppError::Conflict {
+            UploadError::Closed(refusal) => AppError::Conflict {
                 code: "uploads_closed",
-                message,
+                message: wording::refusal(&refusal, Attempt::Files),
+            },
+            UploadError::NoPhoto => AppError::Conflict {
+                code: "no_photo",
+                message: "请先上传报名照片，再确认".to_owned(),
             },
             UploadError::Full { title, max } => AppError::Conflict {
                 code: "slot_full",
@@ -309,19 +322,25 @@ impl From<crate::services::uploads::CompleteError> for AppError {
         use crate::services::uploads::CompleteError;
         match err {
             CompleteError::NotFound => AppError::NotFound,
-            CompleteError::Closed(message) => AppError::Conflict {
+            CompleteError::Closed(refusal) => AppError::Conflict {
                 code: "uploads_closed",
-                message,
+                message: wording::refusal(&refusal, Attempt::Files),
             },
-            CompleteError::Missing { slots, none_at_all } => {
+            CompleteError::Missing(incomplete) => {
                 let mut fields = FieldErrors::new();
-                for (id, title) in &slots {
-                    fields.insert(format!("slots.{id}"), vec![format!("请上传“{title}”")]);
+                for slot in &incomplete.empty_required {
+                    fields.insert(
+                        format!("slots.{}", slot.id),
+                        vec![format!("请上传“{}”", slot.title)],
+                    );
                 }
-                let message = if none_at_all && slots.is_empty() {
+                let message = if incomplete.empty_required.is_empty() {
                     "至少上传一项证明材料".to_owned()
                 } else {
-                    format!("还有 {} 个必须上传的材料框没有文件", slots.len())
+                    format!(
+                        "还有 {} 个必须上传的材料框没有文件",
+                        incomplete.empty_required.len()
+                    )
                 };
                 AppError::Invalid { message, fields }
             }
@@ -337,11 +356,18 @@ impl From<crate::services::registrations::submit::SubmitError> for AppError {
             SubmitError::NotFound => AppError::NotFound,
             SubmitError::Incomplete(missing) => AppError::Invalid {
                 message: format!("还有 {} 项未完成，不能提交", missing.len()),
-                fields: missing.into_iter().map(|(k, m)| (k, vec![m])).collect(),
+                fields: missing
+                    .iter()
+                    .map(|m| (m.field(), vec![wording::missing_sentence(m)]))
+                    .collect(),
             },
-            SubmitError::Closed(message) => AppError::Conflict {
+            SubmitError::Closed(refusal) => AppError::Conflict {
                 code: "submission_closed",
-                message,
+                message: wording::refusal(&refusal, Attempt::Submit),
+            },
+            SubmitError::WithdrawRefused(refusal) => AppError::Conflict {
+                code: "withdraw_closed",
+                message: wording::refusal(&refusal, Attempt::Withdraw),
             },
             SubmitError::Conflict => AppError::Conflict {
                 code: "revision_conflict",
@@ -357,19 +383,21 @@ impl From<crate::services::review::confirmation::ReviewError> for AppError {
         use crate::services::review::confirmation::ReviewError;
         match err {
             ReviewError::NotFound => AppError::NotFound,
-            ReviewError::Forbidden => AppError::Forbidden {
+            ReviewError::Refused(refusal @ Refusal::Role { .. }) => AppError::Forbidden {
                 code: "forbidden",
-                message:
-                    "您的角色不能进行此项审核：报名确认由报名点审核员进行，资格审核由考区审核员进行"
-                        .into(),
+                message: wording::refusal(&refusal, Attempt::Decide),
+            },
+            ReviewError::Refused(refusal @ Refusal::Status(_)) => AppError::Conflict {
+                code: "wrong_status",
+                message: wording::refusal(&refusal, Attempt::Decide),
+            },
+            ReviewError::Refused(refusal) => AppError::Conflict {
+                code: "decision_closed",
+                message: wording::refusal(&refusal, Attempt::Decide),
             },
             ReviewError::Invalid(problems) => AppError::Invalid {
                 message: "审核意见有误".into(),
                 fields: problems.into_iter().map(|(k, m)| (k, vec![m])).collect(),
-            },
-            ReviewError::WrongStatus(message) => AppError::Conflict {
-                code: "wrong_status",
-                message,
             },
             ReviewError::Stale { current } => AppError::Conflict {
                 code: "revision_conflict",

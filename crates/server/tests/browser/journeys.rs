@@ -155,6 +155,8 @@ pub(crate) async fn fill_sections(
     choose(d, "point", "310115").await;
     fill(d, "current_qualification", "护师").await;
     fill(d, "current_qualification_date", "2018-06-30").await;
+    choose(d, "practice_category", "nursing").await;
+    fill(d, "practice_licence_date", "2012-09-01").await;
     click_button(d, "保存并继续").await;
     eventually(d, "the exam section saved", move || async move {
         !current_path(d).await.ends_with("/sections/exam")

@@ -171,14 +171,29 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     reviewer.screenshot("13-changes").await;
     approve(r, "报名确认通过").await;
 
-    // …and an area reviewer approves the qualification.
+    // …and, once the operator's calendar has reached the qualification review (the
+    // server restarted on the same data with the exam's dates moved), an area reviewer
+    // approves the qualification.
+    let exams = tempfile::tempdir().unwrap();
+    std::fs::write(
+        exams.path().join("demo.toml"),
+        demo_definition(
+            "qualification_review_opens = 2020-01-12T00:00:00\n\
+             qualification_review_closes = 2099-01-01T00:00:00\n\
+             qualification_results_published = 2099-01-02T00:00:00\n\
+             payment_opens = 2099-01-03T00:00:00\n\
+             payment_closes = 2099-01-10T00:00:00",
+        ),
+    )
+    .unwrap();
+    server.restart_with_exams(exams.path());
     click_button(r, "退出登录").await;
     staff_sign_in(&reviewer, &server, "demo-area").await;
     open(&reviewer, &server, &format!("/staff/registrations/{no}")).await;
     approve(r, "资格审核通过").await;
 
     // The candidate's progress bar shows 报名确认 green; the qualification result waits
-    // for the exam's publication time, which for the demo exam lies weeks ahead.
+    // for the exam's publication time.
     open(&candidate, &server, &format!("/registrations/{no}")).await;
     let states = progress(c).await;
     assert_eq!(
@@ -187,20 +202,19 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
         "progress bar"
     );
 
-    // When the publication time has come (the operator's exam definition says it has
-    // passed), then the candidate sees 资格审核 green.
-    let exams = tempfile::tempdir().unwrap();
-    let published = examreg_server::exams::BUNDLED[0]
-        .1
-        .replacen("id = \"2025-shanghai\"", "id = \"demo\"", 1)
-        // Payment still open: an unpaid qualified registration is abandoned once the
-        // payment window has closed.
-        .replacen(
-            "payment_closes = 2025-02-17T00:00:00",
-            "payment_closes = 2099-02-17T00:00:00",
-            1,
-        );
-    std::fs::write(exams.path().join("demo.toml"), published).unwrap();
+    // When the publication time has come, the candidate sees 资格审核 green (payment
+    // still open: an unpaid qualified registration is abandoned once it has closed).
+    std::fs::write(
+        exams.path().join("demo.toml"),
+        demo_definition(
+            "qualification_review_opens = 2020-01-12T00:00:00\n\
+             qualification_review_closes = 2020-02-01T00:00:00\n\
+             qualification_results_published = 2020-02-02T00:00:00\n\
+             payment_opens = 2020-02-03T00:00:00\n\
+             payment_closes = 2099-02-17T00:00:00",
+        ),
+    )
+    .unwrap();
     server.restart_with_exams(exams.path());
     open(&candidate, &server, &format!("/registrations/{no}")).await;
     let text = body_text(c).await;
@@ -214,6 +228,27 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     candidate.screenshot("14-qualified").await;
     candidate.quit().await;
     reviewer.quit().await;
+}
+
+/// The bundled definition as the operator's `demo` exam whose registration lay in 2020,
+/// with `later` as the calendar from the qualification review on.
+fn demo_definition(later: &str) -> String {
+    let bundled = examreg_server::exams::BUNDLED[0].1;
+    let start = bundled.find("[calendar]").unwrap();
+    let end = bundled.find("eligibility_cutoff").unwrap();
+    format!(
+        "{}[calendar]\n\
+         registration_opens = 2020-01-01T00:00:00\n\
+         registration_closes = 2020-01-10T00:00:00\n\
+         returns_close = 2020-01-10T12:00:00\n\
+         resubmit_deadline = 2020-01-11T17:00:00\n\
+         confirmation_closes = 2020-01-11T17:00:00\n\
+         {later}\n\
+         {}",
+        &bundled[..start],
+        &bundled[end..]
+    )
+    .replacen("id = \"2025-shanghai\"", "id = \"demo\"", 1)
 }
 
 /// Journey 3: a form printed before a change is refused on upload.

@@ -61,7 +61,7 @@ pub(crate) async fn nurse_registration(
         ),
         (
             "exam",
-            json!({"level": "intermediate", "specialty_code": "368", "point": "310115", "current_qualification": "护师", "current_qualification_date": "2018-06-30"}),
+            json!({"level": "intermediate", "specialty_code": "368", "point": "310115", "current_qualification": "护师", "current_qualification_date": "2018-06-30", "practice_category": "nursing", "practice_licence_date": "2012-09-01"}),
         ),
         (
             "education",

@@ -34,6 +34,15 @@ const EXPECTED_COLUMNS: &[(&str, &str)] = &[
     ("captcha", "expires_at"),
     ("captcha", "id"),
     ("captcha", "used_at"),
+    ("decision", "decided_at"),
+    ("decision", "from_status"),
+    ("decision", "id"),
+    ("decision", "kind"),
+    ("decision", "reasons"),
+    ("decision", "registration_id"),
+    ("decision", "revision"),
+    ("decision", "snapshot"),
+    ("decision", "staff_id"),
     ("form_print", "digest"),
     ("form_print", "first_printed_at"),
     ("form_print", "registration_id"),
@@ -272,4 +281,179 @@ async fn the_audit_log_refuses_updates_and_deletes() {
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
     assert_eq!(audit::recent(db, 10).await.unwrap()[0].outcome, "success");
+}
+
+/// The last migration of the release before decisions had rows of their own.
+const PREVIOUS_RELEASE: &str = "m20261125_000007_printed_forms";
+
+/// A registration row as the previous release wrote it: 执业类别 as free text.
+async fn old_registration(store: &Store, no: &str, practice_category: &str) -> uuid::Uuid {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let id = uuid::Uuid::new_v4();
+    let now = time::macros::datetime!(2024-12-05 10:00 +8);
+    let exam = serde_json::json!({
+        "level": "intermediate", "specialty_code": "303", "point": "310115",
+        "subjects": ["basic_knowledge", "related_knowledge", "professional_knowledge", "professional_practice"],
+        "previous_ticket_no": "", "previous_specialty_code": "", "current_qualification": "医师",
+        "current_qualification_date": "2016-08-01", "practice_category": practice_category
+    });
+    let columns = [
+        "id",
+        "registration_no",
+        "exam_id",
+        "candidate_id",
+        "status",
+        "revision",
+        "form_revision",
+        "form_digest",
+        "exam",
+        "created_at",
+        "updated_at",
+        "return_reasons",
+    ];
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("registration"))
+        .columns(columns.map(Alias::new))
+        .values([
+            Expr::value(id),
+            Expr::value(no),
+            Expr::value("2025-shanghai"),
+            Expr::value(uuid::Uuid::new_v4()),
+            Expr::value("confirmed"),
+            Expr::value(8),
+            Expr::value(2),
+            Expr::value(""),
+            Expr::value(sea_orm::Value::Json(Some(Box::new(exam)))),
+            Expr::value(now),
+            Expr::value(now),
+            Expr::value(sea_orm::Value::Json(Some(Box::new(serde_json::json!([]))))),
+        ])
+        .unwrap();
+    store.conn().execute(&insert).await.unwrap();
+    id
+}
+
+/// A decision's audit row as the previous release wrote it: the decision lived only there.
+async fn old_decision(
+    store: &Store,
+    registration: uuid::Uuid,
+    action: &'static str,
+    details: serde_json::Value,
+    minute: u8,
+) {
+    let staff = examreg_domain::account::StaffId(uuid::Uuid::from_u128(7));
+    audit::record(
+        store.conn(),
+        audit::AuditEntry {
+            at: time::macros::datetime!(2024-12-05 10:00 +8)
+                + time::Duration::minutes(minute.into()),
+            actor: &Actor::Staff(staff),
+            action: audit::AuditAction(action),
+            subject: Some(("registration", registration.to_string())),
+            outcome: audit::Outcome::Success,
+            ip: None,
+            details,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn decisions_kept_in_audit_rows_by_the_previous_release_become_decision_rows() {
+    use examreg_domain::registration::{DecisionKind, RegistrationNo, Status};
+    use examreg_domain::vocab::PracticeCategory;
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::create(dir.path()).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate_through(PREVIOUS_RELEASE).await.unwrap();
+    assert_eq!(
+        store.pending_migrations().await.unwrap(),
+        ["m20261207_000008_decisions"],
+        "the database is as the previous release left it"
+    );
+
+    let no = RegistrationNo::new(2025, "310000", [1, 2, 3, 4, 5, 6, 7]);
+    let returned_then_confirmed = old_registration(&store, no.as_str(), "临床").await;
+    let other_no = RegistrationNo::new(2025, "310000", [7, 6, 5, 4, 3, 2, 1]);
+    let free_text = old_registration(&store, other_no.as_str(), "内科").await;
+    let snapshot = |employer: &str| serde_json::json!({"sections": {"work": {"employer": employer}}, "files": [{"id": "f1", "slot": "3-1"}]});
+    old_decision(
+        &store,
+        returned_then_confirmed,
+        "review.returned",
+        serde_json::json!({"from": "submitted", "to": "returned", "revision": 5,
+            "reasons": [{"code": "material_unclear", "text": "材料不清晰", "slot": "3-1", "note": "看不清"}],
+            "snapshot": snapshot("上海市第一人民医院")}),
+        0,
+    )
+    .await;
+    old_decision(
+        &store,
+        returned_then_confirmed,
+        "review.confirmed",
+        serde_json::json!({"from": "submitted", "to": "confirmed", "revision": 7, "reasons": [],
+            "snapshot": snapshot("上海市第六人民医院")}),
+        30,
+    )
+    .await;
+    // Not a decision: stays an audit row only.
+    old_decision(
+        &store,
+        returned_then_confirmed,
+        "registration.submitted",
+        serde_json::json!({"from": "returned", "to": "submitted"}),
+        20,
+    )
+    .await;
+
+    store.migrate().await.unwrap();
+
+    let count = store
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.conn().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM decision",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(count, 2, "one row per decision, none for other audit rows");
+
+    let registration = examreg_store::registrations::find_by_no(store.conn(), &no)
+        .await
+        .unwrap()
+        .unwrap();
+    let last = registration.last_decision.clone().unwrap();
+    assert_eq!(
+        (last.kind, last.from, last.revision),
+        (DecisionKind::Confirm, Status::Submitted, 7)
+    );
+    assert_eq!(last.staff.0, uuid::Uuid::from_u128(7));
+    assert_eq!(
+        examreg_store::decisions::latest_snapshot(store.conn(), returned_then_confirmed)
+            .await
+            .unwrap(),
+        Some(snapshot("上海市第六人民医院")),
+        "the snapshot of the latest decision, for 'changes since'"
+    );
+    assert_eq!(
+        registration.sections.exam.unwrap().practice_category,
+        Some(PracticeCategory::Clinical),
+        "free text naming a category becomes its key"
+    );
+    let other = examreg_store::registrations::find_by_no(store.conn(), &other_no)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.id, free_text);
+    assert_eq!(
+        other.sections.exam.unwrap().practice_category,
+        None,
+        "anything else is asked again"
+    );
+    assert!(other.last_decision.is_none());
 }

@@ -143,9 +143,13 @@ async fn a_candidate_fills_every_section_with_forms_and_checks_the_answers() {
         ("specialty_code", "368"),
         ("point", "310115"),
         ("subjects", "basic_knowledge"),
+        ("subjects", "related_knowledge"),
+        ("subjects", "professional_knowledge"),
         ("subjects", "professional_practice"),
         ("current_qualification", "护师"),
         ("current_qualification_date", "2018-06-30"),
+        ("practice_category", "nursing"),
+        ("practice_licence_date", "2012-09-01"),
     ];
     let response = post_form(
         &browser,
@@ -208,7 +212,7 @@ async fn a_candidate_fills_every_section_with_forms_and_checks_the_answers() {
         "{answers:?}"
     );
     assert!(
-        answers.contains(&"报考科目 基础知识、专业实践能力".to_owned()),
+        answers.contains(&"报考科目 基础知识、相关专业知识、专业知识、专业实践能力".to_owned()),
         "{answers:?}"
     );
     assert!(
@@ -309,7 +313,7 @@ async fn the_to_do_list_says_what_comes_next() {
     let home = client.get("/").await.text().await.unwrap();
     assert!(
         home.contains(&format!(
-            r#"<a href="/registrations/{no}">2025年度卫生专业技术资格考试：继续填写报名信息（还有 4 项未填写），网上报名 "#
+            r#"<a href="/registrations/{no}">2025年度卫生专业技术资格考试：继续填写报名信息（下一项：基本情况），网上报名 "#
         )),
         "{home}"
     );

@@ -26,7 +26,8 @@ fn basic((birth, gender): &(String, &str)) -> Value {
 
 fn exam() -> Value {
     json!({"level": "intermediate", "specialty_code": "368", "point": "310115",
-           "current_qualification": "护师", "current_qualification_date": "2018-06-30"})
+           "current_qualification": "护师", "current_qualification_date": "2018-06-30",
+           "practice_category": "nursing", "practice_licence_date": "2012-09-01"})
 }
 
 fn education() -> Value {
@@ -390,4 +391,66 @@ async fn saving_after_the_window_closes_is_refused() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "registration_closed");
+}
+
+#[tokio::test]
+async fn the_pre_check_matches_the_licence_to_the_specialty_and_first_timers_sit_every_subject() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    let no = start(&candidate).await;
+    fill_all(&candidate, &no).await;
+    let put_exam = |body: Value| {
+        let candidate = candidate.clone();
+        let no = no.clone();
+        async move {
+            send(
+                &candidate,
+                Method::PUT,
+                &format!("/api/v1/registrations/{no}/sections/exam"),
+                body,
+            )
+            .await
+        }
+    };
+
+    // A 临床 主治医师 whose licence is a nurse's, obtained a month ago.
+    let (status, body) = put_exam(
+        json!({"level": "intermediate", "specialty_code": "303", "point": "310115",
+        "practice_category": "nursing", "practice_licence_date": "2024-11-01"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["eligibility"]["verdict"], "not_eligible");
+    let reasons = body["eligibility"]["reasons"].to_string();
+    assert!(
+        reasons.contains("报考内科学须持有临床类别的执业证书，您填写的执业类别为护理"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("须取得执业证书后从事本专业工作满 4 年"),
+        "{reasons}"
+    );
+
+    // A first-timer cannot drop subjects; a retaker may.
+    let (status, body) = put_exam(
+        json!({"level": "intermediate", "specialty_code": "368", "point": "310115",
+        "subjects": ["basic_knowledge"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["fields"]["subjects"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("首次报考须报考全部 4 个科目"),
+        "{body}"
+    );
+    let (status, body) = put_exam(json!({"level": "intermediate", "specialty_code": "368", "point": "310115",
+        "subjects": ["basic_knowledge"], "previous_ticket_no": "2431150001", "previous_specialty_code": "368"}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["sections"]["exam"]["subjects"],
+        json!(["basic_knowledge"])
+    );
 }

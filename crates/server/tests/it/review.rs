@@ -434,10 +434,23 @@ async fn qualification_is_decided_by_the_area_and_shown_from_publication() {
         json!({"decision": "approve", "revision": revision}),
     )
     .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("decision_closed")),
+        "资格审核 only in its window"
+    );
+    app.clock.set(time::macros::datetime!(2025-01-06 09:00 +8));
+    let area = app.staff("area-reviewer", &[]).await;
+    let (status, body) = qualify(
+        area.clone(),
+        json!({"decision": "approve", "revision": revision}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "qualified");
 
     // Before 2025-01-26 the candidate still reads 报名确认通过.
+    let candidate = app.sign_in_as(&login).await;
     let (_, mine) = candidate
         .get_json(&format!("/api/v1/registrations/{no}"))
         .await;

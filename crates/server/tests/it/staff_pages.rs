@@ -223,6 +223,7 @@ async fn the_area_reviewer_qualifies_a_confirmed_case_and_candidates_cannot_open
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
+    app.clock.set(time::macros::datetime!(2025-01-06 09:00 +8));
     let area = app.staff("area-reviewer", &[]).await;
     let (_, case) = page(&area, &case_path).await;
     assert!(case.contains("资格审核通过"), "{case}");
@@ -237,6 +238,7 @@ async fn the_area_reviewer_qualifies_a_confirmed_case_and_candidates_cannot_open
     assert!(case.contains("<dd>资格审核通过</dd>"), "{case}");
 
     // A point reviewer cannot take the area's decision, and nobody posts to other kinds.
+    let pudong = app.staff("point-reviewer", &["310115"]).await;
     let (status, _, _) = post_form(
         &pudong,
         &format!("{case_path}/payment"),

@@ -156,7 +156,8 @@ async fn withdraw_returns_the_registration_to_the_candidate() {
     .await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
-        (StatusCode::CONFLICT, json!("submission_closed"))
+        (StatusCode::CONFLICT, json!("withdraw_closed")),
+        "a draft is not withdrawn"
     );
 
     let actions: Vec<String> = audit::recent(app.state.store.conn(), 100)
@@ -318,6 +319,9 @@ async fn an_incomplete_submission_from_the_page_lists_what_is_missing() {
     let page = response.text().await.unwrap();
     let items = select(&page, ".error-summary li");
     assert!(items[0].starts_with("还有 7 项未完成"), "{items:?}");
-    assert!(items.iter().any(|i| i == "请上传报名照片"), "{items:?}");
+    assert!(
+        items.iter().any(|i| i == "请上传并确认报名照片"),
+        "{items:?}"
+    );
     assert!(items.iter().any(|i| i == "请填写“基本情况”"), "{items:?}");
 }

@@ -9,6 +9,7 @@ pub(crate) mod audit_log;
 pub(crate) mod auth_failure;
 pub(crate) mod candidate_account;
 pub(crate) mod captcha;
+pub(crate) mod decision;
 pub(crate) mod form_print;
 pub(crate) mod notification;
 pub(crate) mod password_reset;

@@ -10,6 +10,7 @@ mod m20261125_000004_uploads;
 mod m20261125_000005_form_revision_of_uploads;
 mod m20261125_000006_return_reasons;
 mod m20261125_000007_printed_forms;
+mod m20261207_000008_decisions;
 
 pub(crate) struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_form_revision_of_uploads::Migration),
             Box::new(m20261125_000006_return_reasons::Migration),
             Box::new(m20261125_000007_printed_forms::Migration),
+            Box::new(m20261207_000008_decisions::Migration),
         ]
     }
 }

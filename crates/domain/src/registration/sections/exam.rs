@@ -2,7 +2,7 @@
 
 use super::reader::Reader;
 use super::{ExamSection, FieldErrors, Section, SectionContext};
-use crate::vocab::{Level, Subject, Vocabulary};
+use crate::vocab::{Level, PracticeCategory, Subject, Vocabulary};
 
 impl ExamSection {
     pub fn parse(
@@ -106,7 +106,37 @@ impl ExamSection {
             }
             _ => {}
         }
-        let practice_category = r.text("practice_category", "执业类别", false, 20);
+        let practice_category =
+            r.optional_choice::<PracticeCategory>("practice_category", "执业类别");
+        let practice_licence_date = r.date(
+            "practice_licence_date",
+            "取得执业证书（首次注册）时间",
+            false,
+        );
+        match (practice_category, practice_licence_date) {
+            (Some(None), Some(Some(_))) => r.fail(
+                "practice_category",
+                "填写了取得执业证书时间的，请选择执业类别",
+            ),
+            (_, Some(Some(date))) if date > ctx.today => {
+                r.fail("practice_licence_date", "取得执业证书时间不能晚于今天")
+            }
+            _ => {}
+        }
+        // First-timers sit every subject; only a candidate retaking last year's exam (who
+        // gives last year's admit card number) may register for fewer.
+        if let (Some(subjects), Some(ticket)) = (&subjects, &previous_ticket_no)
+            && ticket.is_empty()
+            && subjects.len() < exam.subjects.len()
+        {
+            r.fail(
+                "subjects",
+                format!(
+                    "首次报考须报考全部 {} 个科目；只有上一年度部分科目未通过的考生（填写上一年度准考证号）可只报考未通过的科目",
+                    exam.subjects.len()
+                ),
+            );
+        }
         let value = match (
             level,
             specialty_code,
@@ -117,6 +147,7 @@ impl ExamSection {
             current_qualification,
             current_qualification_date,
             practice_category,
+            practice_licence_date,
         ) {
             (
                 Some(level),
@@ -128,6 +159,7 @@ impl ExamSection {
                 Some(cq),
                 Some(cqd),
                 Some(pc),
+                Some(pld),
             ) => Some(ExamSection {
                 level,
                 specialty_code,
@@ -138,6 +170,7 @@ impl ExamSection {
                 current_qualification: cq,
                 current_qualification_date: cqd,
                 practice_category: pc,
+                practice_licence_date: pld,
             }),
             _ => None,
         };

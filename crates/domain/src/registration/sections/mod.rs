@@ -15,7 +15,9 @@ use time::Date;
 
 use crate::exam::ExamDefinition;
 use crate::identity::IdNumber;
-use crate::vocab::{Degree, Education, EmployerNature, Gender, IdType, Level, Residency, Subject};
+use crate::vocab::{
+    Degree, Education, EmployerNature, Gender, IdType, Level, PracticeCategory, Residency, Subject,
+};
 
 /// The 56 ethnic groups of China, then the two other entries identity documents use.
 pub const ETHNIC_GROUPS: [&str; 58] = [
@@ -141,6 +143,7 @@ impl Section {
                 "current_qualification",
                 "current_qualification_date",
                 "practice_category",
+                "practice_licence_date",
             ],
             Section::Education => &[
                 "highest_education",
@@ -204,7 +207,12 @@ pub struct ExamSection {
     pub previous_specialty_code: String,
     pub current_qualification: String,
     pub current_qualification_date: Option<Date>,
-    pub practice_category: String,
+    /// 执业类别 of the practice licence held, if any.
+    pub practice_category: Option<PracticeCategory>,
+    /// When the practice licence was first registered (首次注册): licence-based years
+    /// of the eligibility rules count from it. Not printed on the form.
+    #[serde(default)]
+    pub practice_licence_date: Option<Date>,
 }
 
 /// 教育情况.

@@ -77,6 +77,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A choice that may be left empty: `Some(None)` when it is.
+    pub(super) fn optional_choice<V: Vocabulary>(
+        &mut self,
+        field: &str,
+        label: &str,
+    ) -> Option<Option<V>> {
+        let raw = self.text(field, label, false, 64)?;
+        if raw.is_empty() {
+            return Some(None);
+        }
+        match V::from_key(&raw) {
+            Some(v) => Some(Some(v)),
+            None => {
+                self.fail(field, format!("{label}的取值 {raw} 不在可选范围内"));
+                None
+            }
+        }
+    }
+
     /// A date written `YYYY-MM-DD` that exists on the calendar.
     pub(super) fn date(
         &mut self,

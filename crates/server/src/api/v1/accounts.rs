@@ -7,9 +7,8 @@ use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use examreg_domain::account::AccountKind;
+use examreg_domain::account::Channel;
 use examreg_domain::vocab::Vocabulary;
-use examreg_store::candidates;
-use examreg_store::notifications::Channel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -209,7 +208,7 @@ pub async fn me(
     State(app): State<AppState>,
     candidate: CurrentCandidate,
 ) -> Result<Json<Me>, AppError> {
-    let account = candidates::get(app.store.conn(), candidate.id)
+    let account = crate::services::accounts::profile::profile(&app, candidate.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     Ok(Json(Me {

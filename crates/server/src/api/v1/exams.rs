@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use examreg_domain::exam::{ExamDefinition, ImageLimits, Provenance};
-use examreg_domain::vocab::Vocabulary;
+use examreg_domain::vocab::{PracticeCategory, Vocabulary};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -35,8 +35,17 @@ pub struct CalendarDto {
     #[schema(example = "2024-11-26T00:00:00+08:00")]
     pub registration_opens: String,
     pub registration_closes: String,
+    /// Registration points may return registrations until then.
+    #[schema(example = "2024-12-10T17:00:00+08:00")]
+    pub returns_close: String,
+    /// Returned registrations may be fixed and resubmitted until then; drafts and
+    /// returned registrations are 视为自动放弃 from then on.
     #[schema(example = "2024-12-11T17:00:00+08:00")]
     pub resubmit_deadline: String,
+    /// Points confirm until then; a submitted registration they left goes to the exam
+    /// area.
+    #[schema(example = "2024-12-11T17:00:00+08:00")]
+    pub confirmation_closes: String,
     pub qualification_review_opens: String,
     pub qualification_review_closes: String,
     pub qualification_results_published: String,
@@ -59,6 +68,18 @@ pub struct ExamDetail {
     pub fees: FeesDto,
     pub upload_limits: UploadLimitsDto,
     pub slots: Vec<SlotDto>,
+    /// The coded reasons a registration may be returned or rejected with.
+    pub return_reasons: Vec<ReasonCodeDto>,
+    /// 执业类别 values (`practice_category` of the exam section).
+    pub practice_categories: Vec<Named>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonCodeDto {
+    #[schema(example = "material_unclear")]
+    pub code: String,
+    #[schema(example = "材料不清晰")]
+    pub text: String,
 }
 
 /// A value of a closed list with its Chinese name.
@@ -164,7 +185,9 @@ fn summary(exam: &ExamDefinition, now: time::OffsetDateTime) -> ExamSummary {
         calendar: CalendarDto {
             registration_opens: rfc3339(c.registration.opens),
             registration_closes: rfc3339(c.registration.closes),
+            returns_close: rfc3339(c.returns_close),
             resubmit_deadline: rfc3339(c.resubmit_deadline),
+            confirmation_closes: rfc3339(c.confirmation_closes),
             qualification_review_opens: rfc3339(c.qualification_review.opens),
             qualification_review_closes: rfc3339(c.qualification_review.closes),
             qualification_results_published: rfc3339(c.qualification_results_published),
@@ -247,5 +270,14 @@ pub async fn get_exam(
                 reason: s.reason.clone(),
             })
             .collect(),
+        return_reasons: exam
+            .return_reasons
+            .iter()
+            .map(|r| ReasonCodeDto {
+                code: r.code.clone(),
+                text: r.text.clone(),
+            })
+            .collect(),
+        practice_categories: PracticeCategory::ALL.iter().copied().map(named).collect(),
     }))
 }

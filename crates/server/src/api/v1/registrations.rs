@@ -4,15 +4,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use examreg_domain::registration::{Section, TaskStatus};
-use examreg_store::registrations::RegistrationRecord;
+use examreg_domain::exam::ExamDefinition;
+use examreg_domain::registration::{Registration, Section, TaskStatus, evaluate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorEnvelope;
 use crate::services::registrations::save_section::save_section;
 use crate::services::registrations::start_registration::start_registration;
-use crate::services::registrations::{owned, view};
+use crate::services::registrations::view;
 use crate::state::AppState;
 use crate::web::error::{AppError, FieldErrors};
 use crate::web::extract::{ApiJson, CurrentCandidate};
@@ -94,31 +94,69 @@ pub struct RegistrationDto {
     /// The seven nodes of the progress bar.
     pub steps: Vec<StepDto>,
     pub eligibility: EligibilityDto,
-    /// Reasons of the latest return by the registration point, in Chinese.
+    /// Reasons of the latest decision (a return, or a published rejection), one line each
+    /// in Chinese.
     pub return_reasons: Vec<String>,
+    /// The latest decision the candidate may see (absent before any).
+    pub decision: Option<DecisionDto>,
+    /// What the candidate may do now.
+    pub allowed: AllowedDto,
 }
 
-/// The registration as its candidate sees it: a qualification decision shows only from
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionDto {
+    /// `confirm`, `return`, `qualify` or `disqualify`.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub reasons: Vec<ReasonDto>,
+    #[schema(example = "2024-12-05T10:00:00+08:00")]
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonDto {
+    #[schema(example = "material_unclear")]
+    pub code: String,
+    #[schema(example = "材料不清晰")]
+    pub text: String,
+    /// The material slot it concerns, if any.
+    pub slot: Option<String>,
+    pub note: String,
+}
+
+/// Whether each of the candidate's actions is open now (windows and status).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllowedDto {
+    /// Save sections, upload and delete files.
+    pub edit: bool,
+    pub submit: bool,
+    pub withdraw: bool,
+}
+
+/// The registration as its candidate sees it now: a qualification decision shows only from
 /// the publication time of the exam definition.
-pub(crate) fn dto(app: &AppState, record: &RegistrationRecord) -> RegistrationDto {
-    match app.exams.get(&record.exam_id) {
-        Some(exam) => dto_for_staff(
+pub(crate) fn dto(app: &AppState, record: &Registration) -> RegistrationDto {
+    let exam = app.exams.get(&record.exam_id);
+    match exam {
+        Some(exam) => dto_of(
             app,
-            &view::visible_to_candidate(record, exam, app.clock.now()),
+            &record.as_seen_by_candidate(exam, app.clock.now()),
+            Some(exam),
         ),
-        None => dto_for_staff(app, record),
+        None => dto_of(app, record, None),
     }
 }
 
-/// The registration as it is.
-pub(crate) fn dto_for_staff(app: &AppState, record: &RegistrationRecord) -> RegistrationDto {
-    let exam = app.exams.get(&record.exam_id);
-    let eligibility = exam.map(|e| {
-        (
-            view::eligibility(e, record),
-            e.eligibility.blocks_submission,
-        )
-    });
+/// The registration as it is (for staff).
+pub(crate) fn dto_for_staff(app: &AppState, record: &Registration) -> RegistrationDto {
+    dto_of(app, record, app.exams.get(&record.exam_id))
+}
+
+/// `exam` is `None` only when its definition was withdrawn from the server: nothing is
+/// allowed then, and eligibility cannot be judged.
+fn dto_of(app: &AppState, record: &Registration, exam: Option<&ExamDefinition>) -> RegistrationDto {
+    let now = app.clock.now();
+    let eligibility = exam.map(|exam| evaluate(exam, &record.sections));
     RegistrationDto {
         registration_no: record.no.to_string(),
         exam: record.exam_id.clone(),
@@ -138,28 +176,49 @@ pub(crate) fn dto_for_staff(app: &AppState, record: &RegistrationRecord) -> Regi
                 },
             })
             .collect(),
-        steps: view::steps(record)
+        steps: record
+            .steps()
             .into_iter()
             .map(|s| StepDto {
                 label: s.step.label(),
                 reached: s.reached,
             })
             .collect(),
-        eligibility: match eligibility {
-            Some((e, blocks)) => EligibilityDto {
+        eligibility: match (eligibility, exam) {
+            (Some(e), Some(exam)) => EligibilityDto {
                 verdict: e.verdict.key(),
                 label: e.verdict.label(),
                 reasons: e.reasons,
-                blocks_submission: blocks,
+                blocks_submission: exam.eligibility.blocks_submission,
             },
-            None => EligibilityDto {
+            _ => EligibilityDto {
                 verdict: "needs_review",
                 label: "需人工审核",
                 reasons: vec![],
                 blocks_submission: false,
             },
         },
-        return_reasons: view::return_reason_texts(record),
+        return_reasons: record.reason_lines(),
+        decision: record.last_decision.as_ref().map(|d| DecisionDto {
+            kind: d.kind.key(),
+            label: d.kind.label(),
+            reasons: d
+                .reasons
+                .iter()
+                .map(|r| ReasonDto {
+                    code: r.code.clone(),
+                    text: r.text.clone(),
+                    slot: r.slot.clone(),
+                    note: r.note.clone(),
+                })
+                .collect(),
+            at: crate::format::rfc3339(d.at),
+        }),
+        allowed: AllowedDto {
+            edit: exam.is_some_and(|e| record.may_edit(e, now).is_ok()),
+            submit: exam.is_some_and(|e| record.may_submit(e, now).is_ok()),
+            withdraw: exam.is_some_and(|e| record.may_withdraw(e, now).is_ok()),
+        },
     }
 }
 
@@ -172,8 +231,8 @@ pub async fn get(
     candidate: CurrentCandidate,
     Path(no): Path<String>,
 ) -> Result<Json<RegistrationDto>, AppError> {
-    let (record, _) = owned(&app, candidate.id, &no).await?;
-    Ok(Json(dto(&app, &record)))
+    let screen = view::registration_screen(&app, candidate.id, &no).await?;
+    Ok(Json(dto_of(&app, &screen.registration, Some(&screen.exam))))
 }
 
 /// Saves one section (`basic`, `exam`, `education`, `work`). The body is the section's
@@ -274,26 +333,14 @@ pub async fn history(
     candidate: CurrentCandidate,
     Path(no): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, AppError> {
-    let (record, exam) = owned(&app, candidate.id, &no).await?;
-    let rows =
-        examreg_store::audit::for_subject(app.store.conn(), "registration", &record.id.to_string())
-            .await?;
-    // The qualification decision is the candidate's to see only from its publication time.
-    let published = app.clock.now() >= exam.calendar.qualification_results_published;
+    let entries = view::history(&app, candidate.id, &no).await?;
     Ok(Json(
-        rows.into_iter()
-            .filter(|r| {
-                published
-                    || !matches!(
-                        r.action.as_str(),
-                        "review.qualified" | "review.disqualified"
-                    )
-            })
+        entries
+            .into_iter()
             .map(|r| HistoryEntry {
                 at: crate::format::rfc3339(r.at),
                 action: r.action,
-                // Which staff member decided is not the candidate's business; that staff did is.
-                by: r.actor_kind,
+                by: r.by,
                 details: r.details,
             })
             .collect(),

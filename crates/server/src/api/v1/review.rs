@@ -2,16 +2,16 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use examreg_domain::registration::DecisionKind;
 use examreg_domain::vocab::Vocabulary;
-use examreg_store::uploads;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorEnvelope;
 use super::registrations::{RegistrationDto, dto_for_staff};
 use super::uploads::FileDto;
-use crate::services::review::confirmation::{Decision, ReasonInput, decide};
-use crate::services::review::{QueueQuery, case, queue};
+use crate::services::review::confirmation::{ReasonInput, decide};
+use crate::services::review::{CaseFlag, QueueQuery, case_view, queue};
 use crate::state::AppState;
 use crate::web::error::{AppError, FieldErrors};
 use crate::web::extract::{ApiJson, CurrentStaff};
@@ -26,6 +26,16 @@ pub struct QueueItem {
     pub specialty_code: Option<String>,
     pub updated_at: String,
     pub revision: i32,
+    /// `unreadable_form` (no barcode could be read from the signed form), `stale_form`
+    /// (the signed form is of an older revision than the data).
+    pub flags: Vec<&'static str>,
+}
+
+fn flag_key(flag: CaseFlag) -> &'static str {
+    match flag {
+        CaseFlag::UnreadableForm => "unreadable_form",
+        CaseFlag::StaleForm => "stale_form",
+    }
 }
 
 /// The queue the signed-in reviewer may see.
@@ -57,19 +67,22 @@ pub async fn list(
             fields,
         }
     })?;
-    let records = queue(&app, &staff.reviewer(), filter).await?;
+    let rows = queue(&app, &staff.reviewer(), filter).await?;
     Ok(Json(
-        records
-            .into_iter()
-            .map(|r| QueueItem {
-                registration_no: r.no.to_string(),
-                status: r.status.key(),
-                name: r.sections.basic.as_ref().map(|b| b.name.clone()),
-                point: r.sections.exam.as_ref().map(|e| e.point.clone()),
-                level: r.sections.exam.as_ref().map(|e| e.level.key()),
-                specialty_code: r.sections.exam.as_ref().map(|e| e.specialty_code.clone()),
-                updated_at: crate::format::rfc3339(r.updated_at),
-                revision: r.revision,
+        rows.into_iter()
+            .map(|row| {
+                let r = &row.registration;
+                QueueItem {
+                    registration_no: r.no.to_string(),
+                    status: r.status.key(),
+                    name: r.sections.basic.as_ref().map(|b| b.name.clone()),
+                    point: r.sections.exam.as_ref().map(|e| e.point.clone()),
+                    level: r.sections.exam.as_ref().map(|e| e.level.key()),
+                    specialty_code: r.sections.exam.as_ref().map(|e| e.specialty_code.clone()),
+                    updated_at: crate::format::rfc3339(r.updated_at),
+                    revision: r.revision,
+                    flags: row.flags.iter().copied().map(flag_key).collect(),
+                }
             })
             .collect(),
     ))
@@ -82,6 +95,11 @@ pub struct CaseDto {
     pub files: Vec<CaseFile>,
     /// What changed since the latest decision (absent before any decision).
     pub changes_since_last_decision: Option<ChangesDto>,
+    /// `unreadable_form`, `stale_form`.
+    pub flags: Vec<&'static str>,
+    /// The decisions the signed-in reviewer may take now (`confirm`, `return`,
+    /// `qualify`, `disqualify`).
+    pub open_decisions: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,23 +158,22 @@ pub async fn get_case(
     staff: CurrentStaff,
     Path(no): Path<String>,
 ) -> Result<Json<CaseDto>, AppError> {
-    let (record, _) = case(&app, &staff.reviewer(), &no)
+    let view = case_view(&app, &staff.reviewer(), &no)
         .await?
         .ok_or(AppError::NotFound)?;
-    let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
-    let changes = crate::services::review::changes::since_last_decision(&app, &record, &files)
-        .await?
-        .map(ChangesDto::from);
     Ok(Json(CaseDto {
-        registration: dto_for_staff(&app, &record),
-        files: files
+        registration: dto_for_staff(&app, &view.registration),
+        files: view
+            .files
             .iter()
             .map(|f| CaseFile {
                 slot: f.slot.clone(),
                 file: FileDto::from(f),
             })
             .collect(),
-        changes_since_last_decision: changes,
+        changes_since_last_decision: view.changes.map(ChangesDto::from),
+        flags: view.flags.into_iter().map(flag_key).collect(),
+        open_decisions: view.open_decisions.into_iter().map(|k| k.key()).collect(),
     }))
 }
 
@@ -200,7 +217,10 @@ pub async fn post_confirmation(
         &staff,
         &no,
         body,
-        [("confirm", Decision::Confirm), ("return", Decision::Return)],
+        [
+            ("confirm", DecisionKind::Confirm),
+            ("return", DecisionKind::Return),
+        ],
     )
     .await
 }
@@ -211,7 +231,7 @@ async fn decide_with(
     staff: &CurrentStaff,
     no: &str,
     body: ConfirmationBody,
-    decisions: [(&'static str, Decision); 2],
+    decisions: [(&'static str, DecisionKind); 2],
 ) -> Result<Json<RegistrationDto>, AppError> {
     let Some(decision) = decisions
         .iter()
@@ -265,8 +285,8 @@ pub async fn post_qualification(
         &no,
         body,
         [
-            ("approve", Decision::Qualify),
-            ("reject", Decision::Disqualify),
+            ("approve", DecisionKind::Qualify),
+            ("reject", DecisionKind::Disqualify),
         ],
     )
     .await

@@ -9,13 +9,13 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use examreg_store::uploads::UploadRecord;
+use examreg_domain::registration::{SlotView, UploadedFile};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ApiErrorEnvelope;
-use crate::services::uploads::{self, SlotView};
+use crate::services::uploads;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::CurrentCandidate;
@@ -33,15 +33,15 @@ pub struct FileDto {
     pub form_barcode: Option<String>,
 }
 
-impl From<&UploadRecord> for FileDto {
-    fn from(u: &UploadRecord) -> Self {
+impl From<&UploadedFile> for FileDto {
+    fn from(u: &UploadedFile) -> Self {
         FileDto {
             id: u.id.to_string(),
             sha256: u.sha256.clone(),
             size: u.size,
             width: u.width,
             height: u.height,
-            form_barcode: u.barcode.clone(),
+            form_barcode: u.barcode.map(|b| b.key().to_owned()),
         }
     }
 }
@@ -224,7 +224,7 @@ pub async fn get_file(
 }
 
 /// The headers every served image carries.
-pub(crate) fn jpeg_response(upload: &UploadRecord, bytes: Bytes) -> Response {
+pub(crate) fn jpeg_response(upload: &UploadedFile, bytes: Bytes) -> Response {
     (
         [
             (CONTENT_TYPE, "image/jpeg".to_owned()),

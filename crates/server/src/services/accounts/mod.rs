@@ -2,7 +2,9 @@
 
 pub mod change_password;
 pub mod password_reset;
+pub mod profile;
 pub mod register_candidate;
+pub mod session;
 pub mod sign_in;
 pub mod sign_out;
 

@@ -5,10 +5,11 @@
 //! one code a minute and five an hour per account. Setting the new password ends every
 //! session of the account.
 
+use examreg_domain::account::Channel;
 use examreg_domain::account::{AccountKind, Actor, CandidateId, Password, PasswordError, Username};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::candidates::{self, CandidateAccount};
-use examreg_store::notifications::{self, Channel};
+use examreg_store::notifications;
 use examreg_store::{StoreError, password_resets, sessions};
 use serde_json::json;
 use time::Duration;

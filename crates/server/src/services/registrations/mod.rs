@@ -7,9 +7,9 @@ pub mod view;
 
 use examreg_domain::account::CandidateId;
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::RegistrationNo;
+use examreg_domain::registration::{Registration, RegistrationNo};
 use examreg_store::StoreError;
-use examreg_store::registrations::{self, RegistrationRecord};
+use examreg_store::registrations;
 
 use crate::state::AppState;
 
@@ -28,7 +28,7 @@ pub async fn owned(
     app: &AppState,
     candidate: CandidateId,
     no: &str,
-) -> Result<(RegistrationRecord, ExamDefinition), AccessError> {
+) -> Result<(Registration, ExamDefinition), AccessError> {
     let no = RegistrationNo::parse(no).map_err(|_| AccessError::NotFound)?;
     let record = registrations::find_by_no(app.store.conn(), &no)
         .await?

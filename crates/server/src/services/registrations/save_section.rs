@@ -10,10 +10,11 @@ use examreg_domain::account::{Actor, CandidateId};
 use examreg_domain::clock::CHINA_STANDARD_TIME;
 use examreg_domain::identity::IdNumber;
 use examreg_domain::registration::{
-    BasicSection, EducationSection, ExamSection, FieldErrors, Section, SectionContext, WorkSection,
+    BasicSection, EducationSection, ExamSection, FieldErrors, Refusal, Registration, Section,
+    SectionContext, WorkSection,
 };
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
-use examreg_store::registrations::{self, RegistrationRecord};
+use examreg_store::registrations;
 use examreg_store::{StoreError, candidates};
 use serde_json::json;
 
@@ -25,9 +26,9 @@ use crate::state::AppState;
 pub enum SaveError {
     #[error("not found")]
     NotFound,
-    /// Registration is closed for changes (window or status); the message says why.
-    #[error("closed: {0}")]
-    Closed(String),
+    /// Not open for changes now (window or status).
+    #[error("closed: {0:?}")]
+    Closed(Refusal),
     /// Someone (another tab) saved first.
     #[error("revision conflict")]
     Conflict { current_revision: i32 },
@@ -49,7 +50,7 @@ impl From<AccessError> for SaveError {
 /// What a save did.
 #[derive(Debug, Clone)]
 pub struct Saved {
-    pub record: RegistrationRecord,
+    pub record: Registration,
     /// Whether anything changed.
     pub changed: bool,
 }
@@ -64,20 +65,7 @@ pub async fn save_section(
 ) -> Result<Saved, SaveError> {
     let (record, exam) = owned(app, candidate, no).await?;
     let now = app.clock.now();
-    if !record.status.editable() {
-        return Err(SaveError::Closed(format!(
-            "报名状态为“{}”，不能修改",
-            record.status.label()
-        )));
-    }
-    let window = exam.calendar.registration;
-    if !window.contains(now) {
-        return Err(SaveError::Closed(format!(
-            "网上报名时间为 {} 至 {}，现在不能修改报名信息",
-            crate::format::date_time(window.opens),
-            crate::format::date_time(window.closes)
-        )));
-    }
+    record.may_edit(&exam, now).map_err(SaveError::Closed)?;
     if let Some(expected) = expected_revision
         && expected != record.revision
     {
@@ -165,7 +153,7 @@ pub async fn save_section(
     )
     .await?;
     txn.commit().await?;
-    let saved = RegistrationRecord {
+    let saved = Registration {
         revision: record.revision + 1,
         form_revision,
         form_digest: digest,

@@ -1,28 +1,17 @@
 //! What changed since the last decision on a registration: the reviewer of a resubmitted
 //! registration checks the fields and files that moved, not the whole case again.
 //!
-//! Each decision's audit row keeps a snapshot of the data and files it was made on; the
+//! Each decision row keeps a snapshot of the data and files it was made on; the
 //! difference to the registration now is computed from it.
 
-use examreg_domain::registration::Section;
-use examreg_store::StoreError;
-use examreg_store::audit::{self, AuditAction};
-use examreg_store::registrations::RegistrationRecord;
-use examreg_store::uploads::UploadRecord;
+use examreg_domain::registration::{Registration, Section, UploadedFile};
+use examreg_store::{StoreError, decisions};
 use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// The decisions whose audit rows carry a snapshot.
-const DECISIONS: [AuditAction; 4] = [
-    AuditAction::REVIEW_CONFIRMED,
-    AuditAction::REVIEW_RETURNED,
-    AuditAction::REVIEW_QUALIFIED,
-    AuditAction::REVIEW_DISQUALIFIED,
-];
-
-/// What a decision was made on, for its audit row.
-pub fn snapshot(record: &RegistrationRecord, files: &[UploadRecord]) -> Value {
+/// What a decision was made on, kept with it.
+pub fn snapshot(record: &Registration, files: &[UploadedFile]) -> Value {
     json!({
         "sections": serde_json::to_value(&record.sections).unwrap_or(Value::Null),
         "files": files
@@ -62,7 +51,7 @@ impl Changes {
 }
 
 /// The difference between `snapshot` (of a decision) and the registration now.
-pub fn diff(snapshot: &Value, record: &RegistrationRecord, files: &[UploadRecord]) -> Changes {
+pub fn diff(snapshot: &Value, record: &Registration, files: &[UploadedFile]) -> Changes {
     let now = serde_json::to_value(&record.sections).unwrap_or(Value::Null);
     let mut changes = Changes::default();
     for section in Section::ALL {
@@ -115,13 +104,9 @@ pub fn diff(snapshot: &Value, record: &RegistrationRecord, files: &[UploadRecord
 /// The changes since the latest decision on `record`, or `None` if none was taken.
 pub async fn since_last_decision(
     app: &AppState,
-    record: &RegistrationRecord,
-    files: &[UploadRecord],
+    record: &Registration,
+    files: &[UploadedFile],
 ) -> Result<Option<Changes>, StoreError> {
-    let rows = audit::for_subject(app.store.conn(), "registration", &record.id.to_string()).await?;
-    let last = rows
-        .iter()
-        .rev()
-        .find(|r| DECISIONS.iter().any(|d| d.0 == r.action) && r.details.get("snapshot").is_some());
-    Ok(last.map(|row| diff(&row.details["snapshot"], record, files)))
+    let snapshot = decisions::latest_snapshot(app.store.conn(), record.id).await?;
+    Ok(snapshot.map(|snapshot| diff(&snapshot, record, files)))
 }

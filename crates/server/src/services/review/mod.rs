@@ -1,13 +1,17 @@
-//! Staff review: the queue of a reviewer's scope, the case, and 报名确认.
+//! Staff review: the queue of a reviewer's scope, the case, and the decisions.
 
 pub mod changes;
 pub mod confirmation;
 
 use examreg_domain::account::{StaffRole, StaffScope};
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::RegistrationNo;
-use examreg_store::StoreError;
-use examreg_store::registrations::{self, QueueFilter, RegistrationRecord};
+use examreg_domain::registration::deadlines::confirmation_due;
+use examreg_domain::registration::{
+    DecisionKind, FormBarcode, Refusal, Registration, RegistrationNo, Status, UploadedFile,
+};
+use examreg_store::registrations::{self, QueueFilter};
+use examreg_store::{StoreError, uploads};
+use time::OffsetDateTime;
 
 use crate::state::AppState;
 
@@ -25,7 +29,7 @@ pub async fn case(
     app: &AppState,
     reviewer: &Reviewer,
     no: &str,
-) -> Result<Option<(RegistrationRecord, ExamDefinition)>, StoreError> {
+) -> Result<Option<(Registration, ExamDefinition)>, StoreError> {
     let Ok(no) = RegistrationNo::parse(no) else {
         return Ok(None);
     };
@@ -150,16 +154,157 @@ impl QueueQuery {
     }
 }
 
-/// The reviewer's queue: only registrations of their points (or the whole area).
+/// Something a reviewer should notice about a case before opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseFlag {
+    /// No barcode could be read from the uploaded form: check number and revision by eye.
+    UnreadableForm,
+    /// The uploaded form is of an older revision than the data.
+    StaleForm,
+}
+
+/// A row of the queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub registration: Registration,
+    pub flags: Vec<CaseFlag>,
+}
+
+fn points_of(reviewer: &Reviewer) -> Option<Vec<String>> {
+    match &reviewer.scope {
+        StaffScope::Points(points) => Some(points.clone()),
+        StaffScope::Area => None,
+    }
+}
+
+/// The reviewer's queue: only registrations of their points (or the whole area), with
+/// the flags of every row from one more query.
 pub async fn queue(
     app: &AppState,
     reviewer: &Reviewer,
     mut filter: QueueFilter,
-) -> Result<Vec<RegistrationRecord>, StoreError> {
-    filter.points = match &reviewer.scope {
-        StaffScope::Points(points) => Some(points.clone()),
-        StaffScope::Area => None,
-    };
+) -> Result<Vec<QueueRow>, StoreError> {
+    filter.points = points_of(reviewer);
     filter.per_page = filter.per_page.clamp(1, 100);
-    registrations::queue(app.store.conn(), &filter).await
+    let db = app.store.conn();
+    let records = registrations::queue(db, &filter).await?;
+    let ids: Vec<_> = records.iter().map(|r| r.id).collect();
+    let forms = uploads::forms_of(db, &ids).await?;
+    Ok(records
+        .into_iter()
+        .map(|registration| {
+            let own: Vec<_> = forms
+                .iter()
+                .filter(|f| f.registration_id == registration.id)
+                .cloned()
+                .collect();
+            let mut flags = Vec::new();
+            if own
+                .iter()
+                .any(|f| f.barcode == Some(FormBarcode::Unreadable))
+            {
+                flags.push(CaseFlag::UnreadableForm);
+            }
+            if !registration.stale_forms(&own).is_empty() {
+                flags.push(CaseFlag::StaleForm);
+            }
+            QueueRow {
+                registration,
+                flags,
+            }
+        })
+        .collect())
+}
+
+/// Registrations waiting for a point's confirmation while its close is ahead: the
+/// console warns "N 条待确认，截止 …".
+#[derive(Debug, Clone)]
+pub struct WaitingForPoints {
+    pub exam_title: String,
+    pub count: u64,
+    pub closes: OffsetDateTime,
+}
+
+/// Per exam, what waits for the reviewer's points (or, for the area, for every point).
+pub async fn waiting_for_points(
+    app: &AppState,
+    reviewer: &Reviewer,
+) -> Result<Vec<WaitingForPoints>, StoreError> {
+    let now = app.clock.now();
+    let points = points_of(reviewer);
+    let mut waiting = Vec::new();
+    for exam in app.exams.iter() {
+        let Some(closes) = confirmation_due(&exam.calendar, now) else {
+            continue;
+        };
+        let count = registrations::count_in_status(
+            app.store.conn(),
+            exam.id.as_str(),
+            Status::Submitted,
+            points.as_deref(),
+        )
+        .await?;
+        if count > 0 {
+            waiting.push(WaitingForPoints {
+                exam_title: exam.title.clone(),
+                count,
+                closes,
+            });
+        }
+    }
+    Ok(waiting)
+}
+
+/// Everything the case screen shows, for the page and the API alike.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub registration: Registration,
+    pub exam: ExamDefinition,
+    pub files: Vec<UploadedFile>,
+    pub flags: Vec<CaseFlag>,
+    /// What moved since the latest decision; `None` before any decision.
+    pub changes: Option<changes::Changes>,
+    /// The decisions this reviewer may take now.
+    pub open_decisions: Vec<DecisionKind>,
+    /// Why the decision this reviewer would take is closed now, if it is.
+    pub closed: Option<Refusal>,
+}
+
+/// The case `no`, if the reviewer's scope covers it.
+pub async fn case_view(
+    app: &AppState,
+    reviewer: &Reviewer,
+    no: &str,
+) -> Result<Option<CaseView>, StoreError> {
+    let Some((registration, exam)) = case(app, reviewer, no).await? else {
+        return Ok(None);
+    };
+    let files = uploads::list_for_registration(app.store.conn(), registration.id).await?;
+    let mut flags = Vec::new();
+    if files
+        .iter()
+        .any(|f| f.barcode == Some(FormBarcode::Unreadable))
+    {
+        flags.push(CaseFlag::UnreadableForm);
+    }
+    if !registration.stale_forms(&files).is_empty() {
+        flags.push(CaseFlag::StaleForm);
+    }
+    let changes = changes::since_last_decision(app, &registration, &files).await?;
+    let now = app.clock.now();
+    let open_decisions = registration.decisions_open_to(reviewer.role, &exam, now);
+    // The first refusal among the decisions this role takes on this status: a window.
+    let closed = DecisionKind::ALL
+        .into_iter()
+        .filter(|k| k.decided_by(registration.status).contains(&reviewer.role))
+        .find_map(|k| registration.may_decide(k, reviewer.role, &exam, now).err());
+    Ok(Some(CaseView {
+        registration,
+        exam,
+        files,
+        flags,
+        changes,
+        open_decisions,
+        closed,
+    }))
 }

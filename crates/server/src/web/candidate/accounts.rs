@@ -6,10 +6,9 @@ use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use examreg_domain::account::AccountKind;
+use examreg_domain::account::Channel;
 use examreg_domain::identity::{IdNumber, Phone};
 use examreg_domain::vocab::{IdType, Vocabulary};
-use examreg_store::candidates;
-use examreg_store::notifications::Channel;
 use serde::Deserialize;
 
 use crate::services::accounts::password_reset::{request_code, reset_password};
@@ -375,7 +374,7 @@ pub async fn account(
     candidate: CurrentCandidate,
     axum::extract::Query(query): axum::extract::Query<AccountQuery>,
 ) -> Result<Response, AppError> {
-    let account = candidates::get(app.store.conn(), candidate.id)
+    let account = crate::services::accounts::profile::profile(&app, candidate.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let today = app.clock.now().date();

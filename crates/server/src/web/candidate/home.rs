@@ -7,9 +7,8 @@ use examreg_domain::exam::ExamDefinition;
 use examreg_domain::journey::Step;
 use time::OffsetDateTime;
 
-use examreg_store::{candidates, registrations};
-
 use crate::format;
+use crate::services::registrations::view;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::MaybeCandidate;
@@ -88,6 +87,7 @@ fn card(exam: &ExamDefinition, now: OffsetDateTime, registration: Option<String>
                 "退回修改后重新提交截止",
                 format::date_time(c.resubmit_deadline),
             ),
+            ("报名确认截止", format::date_time(c.confirmation_closes)),
             (
                 "资格审核结果公布",
                 format::date_time(c.qualification_results_published),
@@ -128,14 +128,9 @@ pub async fn home(
     MaybeCandidate(candidate): MaybeCandidate,
 ) -> Result<Html<String>, AppError> {
     let now = app.clock.now();
-    let (user, mine) = match &candidate {
-        Some(c) => (
-            candidates::get(app.store.conn(), c.id)
-                .await?
-                .map(|a| a.name),
-            registrations::list_for_candidate(app.store.conn(), c.id).await?,
-        ),
-        None => (None, Vec::new()),
+    let mine = match &candidate {
+        Some(c) => view::my_registrations(&app, c.id).await?,
+        None => Vec::new(),
     };
     let signed_in = candidate.is_some();
     let mut exams: Vec<_> = app.exams.iter().collect();
@@ -144,7 +139,7 @@ pub async fn home(
         Some(c) => crate::web::candidate::candidate_chrome(&app, &csrf, c.id).await?,
         None => Chrome {
             csrf: csrf.0.clone(),
-            user,
+            user: None,
             staff: false,
             todos: Vec::new(),
         },

@@ -1,13 +1,14 @@
 //! The registration pages: start, task list, one page per section, check your answers.
 
+use crate::services::accounts::profile::{Profile, profile};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::{FieldErrors, Section, Status, TaskStatus, Verdict};
-use examreg_store::candidates::{self, CandidateAccount};
-use examreg_store::registrations::RegistrationRecord;
+use examreg_domain::registration::{
+    FieldErrors, Refusal, Registration, Section, Status, StepState, TaskStatus, Verdict,
+};
 use serde::Deserialize;
 
 use super::registration_form::{self, FieldKind, FieldView};
@@ -20,6 +21,7 @@ use crate::web::extract::{CurrentCandidate, Form};
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::{Chrome, FormErrors};
 use crate::web::urls;
+use crate::web::wording::{self, Attempt};
 
 fn html(template: &impl Template, status: StatusCode) -> Result<Response, AppError> {
     Ok((
@@ -37,27 +39,33 @@ pub struct StepView {
     pub reached: bool,
 }
 
-pub(crate) fn steps_of(record: &RegistrationRecord) -> Vec<StepView> {
-    steps(record)
-}
-
-fn steps(record: &RegistrationRecord) -> Vec<StepView> {
-    view::steps(record)
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| StepView {
+impl From<(usize, StepState)> for StepView {
+    fn from((i, s): (usize, StepState)) -> Self {
+        StepView {
             number: i + 1,
             label: s.step.label(),
             reached: s.reached,
-        })
+        }
+    }
+}
+
+/// The progress bar of `record` as its candidate may see it now.
+pub(crate) fn steps_of(
+    app: &AppState,
+    record: &Registration,
+    exam: &ExamDefinition,
+) -> Vec<StepView> {
+    record
+        .as_seen_by_candidate(exam, app.clock.now())
+        .steps()
+        .into_iter()
+        .enumerate()
+        .map(StepView::from)
         .collect()
 }
 
-async fn account(
-    app: &AppState,
-    candidate: &CurrentCandidate,
-) -> Result<CandidateAccount, AppError> {
-    candidates::get(app.store.conn(), candidate.id)
+async fn account(app: &AppState, candidate: &CurrentCandidate) -> Result<Profile, AppError> {
+    profile(app, candidate.id)
         .await?
         .ok_or(AppError::Unauthorized)
 }
@@ -101,6 +109,8 @@ struct TaskListPage {
     status_label: &'static str,
     can_submit: bool,
     can_withdraw: bool,
+    /// Why neither is possible now.
+    closed_reason: String,
     just_submitted: bool,
     deadline: String,
     submit_action: String,
@@ -153,20 +163,34 @@ async fn task_list_page(
     errors: FormErrors,
     just_submitted: bool,
 ) -> Result<TaskListPage, AppError> {
-    let (record, exam) = owned(app, candidate.id, no).await?;
-    let record = view::visible_to_candidate(&record, &exam, app.clock.now());
-    let eligibility = view::eligibility(&exam, &record);
+    let screen = view::registration_screen(app, candidate.id, no).await?;
+    let (record, exam, eligibility) = (&screen.registration, &screen.exam, screen.eligibility);
+    let now = app.clock.now();
     let no = record.no.to_string();
     let deadline = match record.status {
         Status::Returned => exam.calendar.resubmit_deadline,
         _ => exam.calendar.registration.closes,
     };
+    let submit = record.may_submit(exam, now);
+    let withdraw = record.may_withdraw(exam, now);
+    let closed_reason = match (&submit, &withdraw) {
+        (Ok(_), _) | (_, Ok(_)) => String::new(),
+        (Err(Refusal::Status(Status::Submitted)), Err(refused)) => format!(
+            "已提交，请等待报名点确认。{}。",
+            wording::refusal(refused, Attempt::Withdraw)
+        ),
+        (Err(Refusal::Status(status)), _) => {
+            format!("报名状态为“{}”，无需再提交。", status.label())
+        }
+        (Err(refused), _) => format!("{}。", wording::refusal(refused, Attempt::Submit)),
+    };
     Ok(TaskListPage {
         chrome: super::candidate_chrome(app, csrf, candidate.id).await?,
         errors,
         status_label: record.status.label(),
-        can_submit: record.status.editable(),
-        can_withdraw: record.status == Status::Submitted,
+        can_submit: submit.is_ok(),
+        can_withdraw: withdraw.is_ok(),
+        closed_reason,
         just_submitted,
         deadline: crate::format::date_time(deadline),
         submit_action: format!("{}/submit", urls::registration(&no)),
@@ -176,7 +200,12 @@ async fn task_list_page(
         photo_done: record.photo_confirmed_at.is_some(),
         materials_done: record.materials_completed_at.is_some(),
         exam_title: exam.title.clone(),
-        steps: steps(&record),
+        steps: record
+            .steps()
+            .into_iter()
+            .enumerate()
+            .map(StepView::from)
+            .collect(),
         tasks: Section::ALL
             .iter()
             .map(|s| {
@@ -273,16 +302,16 @@ fn parse_section(name: &str) -> Result<Section, AppError> {
     Section::from_key(name).ok_or(AppError::NotFound)
 }
 
-fn identity(account: &CandidateAccount) -> (&str, examreg_domain::vocab::IdType, &str) {
+fn identity(account: &Profile) -> (&str, examreg_domain::vocab::IdType, &str) {
     (&account.name, account.id_type, &account.id_number)
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page is made of these parts")]
 fn section_page(
     chrome: Chrome,
-    account: &CandidateAccount,
+    account: &Profile,
     exam: &ExamDefinition,
-    record: &RegistrationRecord,
+    record: &Registration,
     section: Section,
     values: &serde_json::Map<String, serde_json::Value>,
     errors: &FieldErrors,
@@ -296,7 +325,12 @@ fn section_page(
         .collect();
     SectionPage {
         chrome,
-        steps: steps(record),
+        steps: record
+            .steps()
+            .into_iter()
+            .enumerate()
+            .map(StepView::from)
+            .collect(),
         errors: FormErrors::from_fields(&summary, &order),
         no: record.no.to_string(),
         title: section.label(),
@@ -315,6 +349,7 @@ pub async fn section_form(
 ) -> Result<Response, AppError> {
     let section = parse_section(&section)?;
     let (record, exam) = owned(&app, candidate.id, &no).await?;
+    let record = record.as_seen_by_candidate(&exam, app.clock.now());
     let account = account(&app, &candidate).await?;
     let values = registration_form::saved_values(section, &record.sections);
     let page = section_page(
@@ -389,6 +424,7 @@ pub async fn section_submit(
         }
         Err(SaveError::Invalid(errors)) => {
             let (record, exam) = owned(&app, candidate.id, &no).await?;
+            let record = record.as_seen_by_candidate(&exam, app.clock.now());
             let account = account(&app, &candidate).await?;
             let page = section_page(
                 super::candidate_chrome(&app, &csrf, candidate.id).await?,
@@ -460,7 +496,7 @@ pub async fn check(
     let page = CheckPage {
         chrome: super::candidate_chrome(&app, &csrf, candidate.id).await?,
         no: record.no.to_string(),
-        steps: steps(&record),
+        steps: steps_of(&app, &record, &exam),
         groups,
         back: urls::registration(record.no.as_str()),
         form_revision: record.form_revision,

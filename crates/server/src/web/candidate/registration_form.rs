@@ -4,7 +4,8 @@
 use examreg_domain::exam::ExamDefinition;
 use examreg_domain::registration::{ETHNIC_GROUPS, FieldErrors, Section, Sections};
 use examreg_domain::vocab::{
-    Degree, Education, EmployerNature, Gender, IdType, Level, Residency, Subject, Vocabulary,
+    Degree, Education, EmployerNature, Gender, IdType, Level, PracticeCategory, Residency, Subject,
+    Vocabulary,
 };
 
 /// What kind of control a field is.
@@ -80,7 +81,11 @@ pub fn label(id: &str) -> (&'static str, &'static str) {
         }
         "practice_category" => (
             "执业类别",
-            "医师、护士等执业人员按执业证书填写，如 临床、护理",
+            "医师、护士按执业证书选择；报考主治医师须为所报专业的类别，报考护师、主管护师须为护理。药、技人员不选",
+        ),
+        "practice_licence_date" => (
+            "取得执业证书时间（首次注册）",
+            "按执业证书的首次注册日期填写，如 2015-09-01；按执业年限计算报考条件的，从此日起算",
         ),
         "highest_education" => ("最高学历", "按国家承认的最高学历填写"),
         "degree" => ("学位", ""),
@@ -110,7 +115,11 @@ fn kind(id: &str, exam: &ExamDefinition) -> FieldKind {
     match id {
         "name" | "id_type" | "id_number" => FieldKind::Locked,
         "gender" => FieldKind::Select(choices::<Gender>()),
-        "birth_date" | "current_qualification_date" | "graduation_date" => FieldKind::Date,
+        "birth_date"
+        | "current_qualification_date"
+        | "graduation_date"
+        | "practice_licence_date" => FieldKind::Date,
+        "practice_category" => FieldKind::Select(choices::<PracticeCategory>()),
         "ethnicity" => FieldKind::Select(
             ETHNIC_GROUPS
                 .iter()
@@ -244,6 +253,8 @@ pub fn display(id: &str, value: Option<&serde_json::Value>, exam: &ExamDefinitio
         "highest_education" => label_of(choices::<Education>()),
         "degree" => label_of(choices::<Degree>()),
         "employer_nature" => label_of(choices::<EmployerNature>()),
+        "practice_category" if text.is_empty() => "无".to_owned(),
+        "practice_category" => label_of(choices::<PracticeCategory>()),
         "id_type" => IdType::from_key(&text).map_or(text.clone(), |t| t.label().to_owned()),
         "transferred_post" | "residency_training" | "special_case" => {
             if text == "true" {

@@ -6,12 +6,12 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use examreg_store::uploads::{self as stored, PHOTO_SLOT};
+use examreg_domain::registration::{Registration, SlotView, UploadedFile};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::services::registrations::owned;
-use crate::services::uploads::{self, SlotView};
+use crate::services::registrations::view;
+use crate::services::uploads;
 use crate::state::AppState;
 use crate::web::candidate::registration::StepView;
 use crate::web::error::AppError;
@@ -120,16 +120,17 @@ async fn photo_page(
     no: &str,
     error: Option<String>,
 ) -> Result<PhotoPage, AppError> {
-    let (record, exam) = owned(app, candidate.id, no).await?;
-    let photo = stored::list_for_registration(app.store.conn(), record.id)
-        .await?
-        .into_iter()
-        .find(|u| u.slot == PHOTO_SLOT)
+    let screen = view::registration_screen(app, candidate.id, no).await?;
+    let (record, exam) = (&screen.registration, &screen.exam);
+    let photo = screen
+        .files
+        .iter()
+        .find(|u| u.is_photo())
         .map(|u| urls::api_file(record.no.as_str(), &u.id.to_string()));
     let p = &exam.uploads.photo;
     Ok(PhotoPage {
         chrome: chrome(app, csrf, candidate).await?,
-        steps: crate::web::candidate::registration::steps_of(&record),
+        steps: crate::web::candidate::registration::steps_of(app, record, exam),
         errors: error.map(FormErrors::general).unwrap_or_default(),
         no: record.no.to_string(),
         rules: format!(
@@ -254,19 +255,31 @@ struct FormPrintView {
 }
 
 fn form_print_view(
-    record: &examreg_store::registrations::RegistrationRecord,
+    record: &Registration,
     views: &[SlotView],
+    photo: Option<&UploadedFile>,
 ) -> FormPrintView {
-    let missing = crate::services::forms::missing_for_print(record);
+    let files: Vec<UploadedFile> = views
+        .iter()
+        .flat_map(|v| v.files.iter())
+        .chain(photo)
+        .cloned()
+        .collect();
+    let missing = record.missing_for_print(&files);
     let no = record.no.to_string();
-    let stale: Vec<String> = uploads::stale_forms(record, views.iter().flat_map(|v| &v.files))
+    let stale: Vec<String> = record
+        .stale_forms(&files)
         .iter()
         .map(|f| format!("第{}版", f.form_revision.unwrap_or(0)))
         .collect();
     FormPrintView {
         href: missing.is_empty().then(|| urls::api_form_pdf(&no)),
         revision: record.form_revision,
-        missing: missing.join("、"),
+        missing: missing
+            .iter()
+            .map(crate::web::wording::missing_phrase)
+            .collect::<Vec<_>>()
+            .join("、"),
         stale: (!stale.is_empty()).then(|| {
             format!(
                 "您上传的申请表为{}，报名信息已修改，当前为第{}版。请重新打印申请表，签字盖章后删除旧表并上传新表。",
@@ -285,7 +298,9 @@ async fn materials_page(
     slot_error: Option<(String, String)>,
     errors: FormErrors,
 ) -> Result<MaterialsPage, AppError> {
-    let (record, exam, views) = uploads::slots(app, candidate.id, no).await?;
+    let screen = view::registration_screen(app, candidate.id, no).await?;
+    let (record, exam) = (&screen.registration, &screen.exam);
+    let views = record.slots(exam, &screen.files);
     let m = &exam.uploads.materials;
     let no = record.no.to_string();
     let slots = views
@@ -296,7 +311,7 @@ async fn materials_page(
             max_files: v.slot.max_files,
             required: v.required,
             reason: v.slot.reason.clone(),
-            full: v.files.len() >= usize::from(v.slot.max_files),
+            full: v.is_full(),
             files: v
                 .files
                 .iter()
@@ -323,7 +338,7 @@ async fn materials_page(
         .collect();
     Ok(MaterialsPage {
         chrome: chrome(app, csrf, candidate).await?,
-        steps: crate::web::candidate::registration::steps_of(&record),
+        steps: crate::web::candidate::registration::steps_of(app, record, exam),
         errors,
         rules: format!(
             "每个文件须为 JPG 格式，大于等于 {} KB、小于等于 {} KB。手机拍照的图片通常过大，请先用图片工具压缩，或降低相机分辨率后重新拍摄。",
@@ -334,7 +349,7 @@ async fn materials_page(
         complete_action: format!("{}/complete", urls::registration_materials(&no)),
         completed: record.materials_completed_at.is_some(),
         back: urls::registration(&no),
-        form: form_print_view(&record, &views),
+        form: form_print_view(record, &views, screen.files.iter().find(|f| f.is_photo())),
         limits: m.into(),
         no,
     })

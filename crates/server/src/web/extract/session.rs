@@ -7,11 +7,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use examreg_domain::account::{AccountKind, CandidateId, StaffId, StaffRole, StaffScope};
-use examreg_store::{sessions, staff};
-use time::Duration;
 use uuid::Uuid;
 
 use crate::secrets::sha256_hex;
+use crate::services::accounts::session::{active_staff, authenticate};
 use crate::state::AppState;
 use crate::web::cookies::{self, CookieName};
 use crate::web::error::AppError;
@@ -33,10 +32,6 @@ pub struct SignedIn {
     pub csrf_token: String,
     pub via: Via,
 }
-
-/// Activity is written back at most this often, so reading pages does not mean a write
-/// per request.
-const TOUCH_EVERY: Duration = Duration::seconds(60);
 
 fn bearer(parts: &Parts) -> Option<&str> {
     parts
@@ -68,38 +63,14 @@ pub async fn load(
         return Ok(None);
     }
     let id_hash = sha256_hex(token);
-    let db = app.store.conn();
-    let Some(record) = sessions::find(db, &id_hash)
-        .await
-        .map_err(anyhow::Error::from)?
-    else {
+    let Some(session) = authenticate(app, kind, &id_hash).await? else {
         return Ok(None);
     };
-    if record.kind != kind {
-        return Ok(None);
-    }
-    let now = app.clock.now();
-    let idle = Duration::minutes(i64::from(app.config.session.idle_minutes));
-    if now >= record.expires_at || now - record.last_seen_at >= idle {
-        let txn = app.store.write().await.map_err(anyhow::Error::from)?;
-        sessions::delete(&*txn, &id_hash)
-            .await
-            .map_err(anyhow::Error::from)?;
-        txn.commit().await.map_err(anyhow::Error::from)?;
-        return Ok(None);
-    }
-    if now - record.last_seen_at >= TOUCH_EVERY {
-        let txn = app.store.write().await.map_err(anyhow::Error::from)?;
-        sessions::touch(&*txn, &id_hash, now)
-            .await
-            .map_err(anyhow::Error::from)?;
-        txn.commit().await.map_err(anyhow::Error::from)?;
-    }
     Ok(Some(SignedIn {
         kind,
-        account_id: record.account_id,
+        account_id: session.account_id,
         id_hash,
-        csrf_token: record.csrf_token,
+        csrf_token: session.csrf_token,
         via,
     }))
 }
@@ -224,18 +195,18 @@ impl FromRequestParts<AppState> for CurrentStaff {
             }
             return Err(missing(parts, urls::STAFF));
         };
-        let account = staff::get(app.store.conn(), StaffId(session.account_id))
+        let account = active_staff(app, StaffId(session.account_id))
             .await
-            .map_err(|e| AuthRejection::Error(AppError::Internal(e.into())))?;
+            .map_err(|e| AuthRejection::Error(e.into()))?;
         match account {
-            Some(account) if !account.disabled => Ok(CurrentStaff {
+            Some(account) => Ok(CurrentStaff {
                 id: account.id,
                 username: account.username,
                 role: account.role,
                 scope: StaffScope::for_role(account.role, account.points),
                 session,
             }),
-            _ => Err(missing(parts, urls::STAFF)),
+            None => Err(missing(parts, urls::STAFF)),
         }
     }
 }

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use examreg_domain::account::AccountKind;
 
 use crate::services::accounts::sign_out::sign_out;
-use crate::services::review::QueueQuery;
+use crate::services::review::{QueueQuery, waiting_for_points};
 use crate::state::AppState;
 use crate::web::candidate::accounts::{EmptyForm, LoginForm, LoginPage, login_with_form};
 use crate::web::cookies::{self, CookieName};
@@ -28,6 +28,8 @@ struct StaffHome {
     role: &'static str,
     scope: String,
     errors: FormErrors,
+    /// "N 条待确认，截止 …" for each exam with registrations waiting for points.
+    waiting: Vec<String>,
     queue: review::QueueView,
 }
 
@@ -41,6 +43,18 @@ pub async fn home(
     let html = match staff {
         Ok(staff) => {
             let scope = review::scope_label(&app, &staff.scope);
+            let waiting = waiting_for_points(&app, &staff.reviewer())
+                .await?
+                .into_iter()
+                .map(|w| {
+                    format!(
+                        "{}：{} 条待报名点确认，报名确认截止 {}。逾期未确认的将转考区审核。",
+                        w.exam_title,
+                        w.count,
+                        crate::format::date_time(w.closes)
+                    )
+                })
+                .collect();
             let mut queue = review::queue_view(&app, &staff, &query).await?;
             let errors = std::mem::take(&mut queue.errors);
             StaffHome {
@@ -54,6 +68,7 @@ pub async fn home(
                 role: staff.role.label(),
                 scope,
                 errors,
+                waiting,
                 queue,
             }
             .render()

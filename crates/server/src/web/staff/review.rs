@@ -6,18 +6,16 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use examreg_domain::account::{StaffRole, StaffScope};
+use examreg_domain::account::StaffScope;
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::{Section, Status};
+use examreg_domain::registration::{
+    DecisionKind, PHOTO_SLOT, Refusal, Registration, Section, Status, UploadedFile,
+};
 use examreg_domain::vocab::{Level, Vocabulary};
-use examreg_store::registrations::RegistrationRecord;
-use examreg_store::uploads::{self, BARCODE_UNREADABLE, PHOTO_SLOT};
 
-use crate::services::registrations::view;
 use crate::services::review::changes;
-use crate::services::review::confirmation::{Decision, ReasonInput, ReviewError, decide};
-use crate::services::review::{QueueQuery, case, queue};
-use crate::services::uploads::stale_forms;
+use crate::services::review::confirmation::{ReasonInput, ReviewError, decide};
+use crate::services::review::{CaseFlag, QueueQuery, QueueRow as QueueEntry, case_view, queue};
 use crate::state::AppState;
 use crate::web::candidate::registration_form;
 use crate::web::error::AppError;
@@ -25,6 +23,7 @@ use crate::web::extract::{CurrentStaff, Form};
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::{Chrome, FieldError, FormErrors};
 use crate::web::urls;
+use crate::web::wording::{self, Attempt};
 
 fn chrome(csrf: &CsrfToken, staff: &CurrentStaff) -> Chrome {
     Chrome {
@@ -95,7 +94,7 @@ pub(super) async fn queue_view(
             ),
         ),
     };
-    let records = match filter {
+    let entries = match filter {
         Some(filter) => queue(app, &staff.reviewer(), filter).await?,
         None => Vec::new(),
     };
@@ -111,10 +110,7 @@ pub(super) async fn queue_view(
             }
             all
         });
-    let mut rows = Vec::with_capacity(records.len());
-    for record in &records {
-        rows.push(queue_row(app, record).await?);
-    }
+    let rows = entries.iter().map(|entry| queue_row(app, entry)).collect();
     Ok(QueueView {
         errors,
         statuses: choices(
@@ -141,21 +137,19 @@ pub(super) async fn queue_view(
     })
 }
 
-async fn queue_row(app: &AppState, record: &RegistrationRecord) -> Result<QueueRow, AppError> {
+fn flag_label(flag: CaseFlag) -> &'static str {
+    match flag {
+        CaseFlag::UnreadableForm => "申请表条形码无法识别",
+        CaseFlag::StaleForm => "申请表非最新版本",
+    }
+}
+
+fn queue_row(app: &AppState, entry: &QueueEntry) -> QueueRow {
+    let record = &entry.registration;
     let exam = app.exams.get(&record.exam_id);
     let e = record.sections.exam.as_ref();
-    let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
-    let mut flags = Vec::new();
-    if files
-        .iter()
-        .any(|f| f.barcode.as_deref() == Some(BARCODE_UNREADABLE))
-    {
-        flags.push("申请表条形码无法识别");
-    }
-    if !stale_forms(record, &files).is_empty() {
-        flags.push("申请表非最新版本");
-    }
-    Ok(QueueRow {
+    let flags: Vec<&str> = entry.flags.iter().copied().map(flag_label).collect();
+    QueueRow {
         no: record.no.to_string(),
         href: urls::staff_case(record.no.as_str()),
         name: record
@@ -181,7 +175,7 @@ async fn queue_row(app: &AppState, record: &RegistrationRecord) -> Result<QueueR
             .unwrap_or_default(),
         updated: crate::format::date_time(record.updated_at),
         flags: flags.join("；"),
-    })
+    }
 }
 
 pub(super) fn scope_label(app: &AppState, scope: &StaffScope) -> String {
@@ -245,8 +239,9 @@ struct ReasonChoice {
 struct DecisionForm {
     action: String,
     heading: &'static str,
-    yes: (&'static str, &'static str),
-    no: (&'static str, &'static str),
+    /// (value, label) of the positive and the negative conclusion, where open.
+    yes: Option<(&'static str, &'static str)>,
+    no: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -269,6 +264,8 @@ struct CasePage {
     reasons: Vec<ReasonChoice>,
     slot_ids: Vec<String>,
     decision: Option<DecisionForm>,
+    /// Why a decision this reviewer would take is closed now (a deadline).
+    closed: Option<String>,
     back: String,
 }
 
@@ -298,12 +295,12 @@ async fn render_case(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (record, exam) = case(app, &staff.reviewer(), no)
+    let view = case_view(app, &staff.reviewer(), no)
         .await?
         .ok_or(AppError::NotFound)?;
-    let files = uploads::list_for_registration(app.store.conn(), record.id).await?;
+    let (record, exam, files) = (&view.registration, &view.exam, &view.files);
     let no = record.no.to_string();
-    let image = |f: &uploads::UploadRecord, caption: String| CaseImage {
+    let image = |f: &UploadedFile, caption: String| CaseImage {
         thumb: format!("{}?size=thumb", urls::staff_file(&no, &f.id.to_string())),
         src: urls::staff_file(&no, &f.id.to_string()),
         caption,
@@ -318,7 +315,7 @@ async fn render_case(
             .map(|f| image(f, "报名照片".to_owned()))
             .collect(),
     }];
-    let facts = record.sections.applicant_facts(&exam);
+    let facts = record.sections.applicant_facts(exam);
     for slot in &exam.slots {
         let applies = slot.applies_to(&facts);
         let in_slot: Vec<_> = files
@@ -339,24 +336,26 @@ async fn render_case(
                 .collect(),
         });
     }
-    let mut flags = Vec::new();
-    if files
+    let flags: Vec<String> = view
+        .flags
         .iter()
-        .any(|f| f.barcode.as_deref() == Some(BARCODE_UNREADABLE))
-    {
-        flags.push("申请表条形码无法识别：请人工核对网报号和版本".to_owned());
-    }
-    for f in stale_forms(&record, &files) {
-        flags.push(format!(
-            "申请表非最新版本：上传时为第 {} 版，当前为第 {} 版",
-            f.form_revision.unwrap_or(0),
-            record.form_revision
-        ));
-    }
-    let eligibility = view::eligibility(&exam, &record);
-    let changes = changes::since_last_decision(app, &record, &files)
-        .await?
-        .map(|c| change_rows(&c, &exam));
+        .map(|flag| match flag {
+            CaseFlag::UnreadableForm => "申请表条形码无法识别：请人工核对网报号和版本".to_owned(),
+            CaseFlag::StaleForm => format!(
+                "申请表非最新版本：上传时为第 {} 版，当前为第 {} 版",
+                record
+                    .stale_forms(files)
+                    .iter()
+                    .filter_map(|f| f.form_revision)
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                record.form_revision
+            ),
+        })
+        .collect();
+    let eligibility = examreg_domain::registration::evaluate(exam, &record.sections);
+    let changes = view.changes.as_ref().map(|c| change_rows(c, exam));
     let page = CasePage {
         chrome: chrome(csrf, staff),
         errors,
@@ -366,9 +365,9 @@ async fn render_case(
         eligibility: eligibility.verdict.label().to_owned(),
         eligibility_reasons: eligibility.reasons,
         flags,
-        last_reasons: view::return_reason_texts(&record),
+        last_reasons: record.reason_lines(),
         changes,
-        groups: answer_groups(&record, &exam),
+        groups: answer_groups(record, exam),
         slots,
         reasons: exam
             .return_reasons
@@ -379,7 +378,11 @@ async fn render_case(
             })
             .collect(),
         slot_ids: exam.slots.iter().map(|s| s.id.to_string()).collect(),
-        decision: decision_form(staff.role, record.status, &no),
+        decision: decision_form(&view.open_decisions, &no),
+        closed: view
+            .closed
+            .as_ref()
+            .map(|r| wording::refusal(r, Attempt::Decide)),
         back: urls::STAFF.to_owned(),
         no,
     };
@@ -420,7 +423,7 @@ fn change_rows(changes: &changes::Changes, exam: &ExamDefinition) -> Vec<ChangeR
     rows
 }
 
-fn answer_groups(record: &RegistrationRecord, exam: &ExamDefinition) -> Vec<AnswerGroup> {
+fn answer_groups(record: &Registration, exam: &ExamDefinition) -> Vec<AnswerGroup> {
     Section::ALL
         .iter()
         .map(|section| {
@@ -440,24 +443,36 @@ fn answer_groups(record: &RegistrationRecord, exam: &ExamDefinition) -> Vec<Answ
         .collect()
 }
 
-fn decision_form(role: StaffRole, status: Status, no: &str) -> Option<DecisionForm> {
-    let point = matches!(role, StaffRole::PointReviewer | StaffRole::Admin);
-    let area = matches!(role, StaffRole::AreaReviewer | StaffRole::Admin);
-    match status {
-        Status::Submitted if point => Some(DecisionForm {
+/// The decision form of the decisions open to the reviewer now: 报名确认 (a point's
+/// confirm or return, or the area's confirm of an escalated registration) or 资格审核.
+fn decision_form(open: &[DecisionKind], no: &str) -> Option<DecisionForm> {
+    let has = |k: DecisionKind| open.contains(&k);
+    if has(DecisionKind::Confirm) && has(DecisionKind::Disqualify) {
+        // An escalated registration: the area confirms it, or refuses it (资格审核不通过).
+        return Some(DecisionForm {
+            action: format!("{}/decision", urls::staff_case(no)),
+            heading: "报名点逾期未确认：考区审核",
+            yes: Some(("confirm", "确认通过")),
+            no: Some(("reject", "资格审核不通过")),
+        });
+    }
+    if has(DecisionKind::Confirm) || has(DecisionKind::Return) {
+        return Some(DecisionForm {
             action: format!("{}/confirmation", urls::staff_case(no)),
             heading: "报名确认",
-            yes: ("confirm", "确认通过"),
-            no: ("return", "确认不通过（退回考生修改）"),
-        }),
-        Status::Confirmed if area => Some(DecisionForm {
+            yes: has(DecisionKind::Confirm).then_some(("confirm", "确认通过")),
+            no: has(DecisionKind::Return).then_some(("return", "确认不通过（退回考生修改）")),
+        });
+    }
+    if has(DecisionKind::Qualify) || has(DecisionKind::Disqualify) {
+        return Some(DecisionForm {
             action: format!("{}/qualification", urls::staff_case(no)),
             heading: "资格审核",
-            yes: ("approve", "资格审核通过"),
-            no: ("reject", "资格审核不通过"),
-        }),
-        _ => None,
+            yes: has(DecisionKind::Qualify).then_some(("approve", "资格审核通过")),
+            no: has(DecisionKind::Disqualify).then_some(("reject", "资格审核不通过")),
+        });
     }
+    None
 }
 
 /// `POST /staff/registrations/{no}/confirmation` and `…/qualification`: the form's
@@ -477,11 +492,11 @@ pub async fn post_decision(
             .unwrap_or_default()
     };
     let decision = match (kind.as_str(), value("decision").as_str()) {
-        ("confirmation", "confirm") => Decision::Confirm,
-        ("confirmation", "return") => Decision::Return,
-        ("qualification", "approve") => Decision::Qualify,
-        ("qualification", "reject") => Decision::Disqualify,
-        ("confirmation" | "qualification", _) => {
+        ("confirmation" | "decision", "confirm") => DecisionKind::Confirm,
+        ("confirmation", "return") => DecisionKind::Return,
+        ("qualification", "approve") => DecisionKind::Qualify,
+        ("qualification" | "decision", "reject") => DecisionKind::Disqualify,
+        ("confirmation" | "qualification" | "decision", _) => {
             let errors = FormErrors(vec![FieldError {
                 field: "decision".into(),
                 message: "请选择审核结论".into(),
@@ -542,8 +557,15 @@ pub async fn post_decision(
             ));
             render_case(&app, &csrf, &staff, &no, errors, StatusCode::CONFLICT).await
         }
-        Err(ReviewError::WrongStatus(_)) => {
-            let errors = FormErrors::general("该报名当前状态不能作此审核，请查看最新状态。");
+        Err(ReviewError::Refused(refusal @ Refusal::Role { .. })) => {
+            let errors = FormErrors::general(wording::refusal(&refusal, Attempt::Decide));
+            render_case(&app, &csrf, &staff, &no, errors, StatusCode::FORBIDDEN).await
+        }
+        Err(ReviewError::Refused(refusal)) => {
+            let errors = FormErrors::general(format!(
+                "{}。请查看最新状态。",
+                wording::refusal(&refusal, Attempt::Decide)
+            ));
             render_case(&app, &csrf, &staff, &no, errors, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),

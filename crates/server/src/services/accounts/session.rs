@@ -1,0 +1,74 @@
+//! Checking a session token a request carries: the same rules for cookies and bearer
+//! tokens, candidates and staff. Expired sessions are deleted when they are seen.
+
+use examreg_domain::account::{AccountKind, StaffId, StaffRole};
+use examreg_store::{StoreError, sessions, staff};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+/// Activity is written back at most this often, so reading pages does not mean a write
+/// per request.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// A session valid now.
+#[derive(Debug, Clone)]
+pub struct ValidSession {
+    pub account_id: Uuid,
+    pub csrf_token: String,
+}
+
+/// The session of `kind` whose token hashes to `id_hash`, if it is valid now (idle and
+/// absolute expiry; an expired one is removed).
+pub async fn authenticate(
+    app: &AppState,
+    kind: AccountKind,
+    id_hash: &str,
+) -> Result<Option<ValidSession>, StoreError> {
+    let Some(record) = sessions::find(app.store.conn(), id_hash).await? else {
+        return Ok(None);
+    };
+    if record.kind != kind {
+        return Ok(None);
+    }
+    let now = app.clock.now();
+    let idle = Duration::minutes(i64::from(app.config.session.idle_minutes));
+    if now >= record.expires_at || now - record.last_seen_at >= idle {
+        let txn = app.store.write().await?;
+        sessions::delete(&*txn, id_hash).await?;
+        txn.commit().await?;
+        return Ok(None);
+    }
+    if now - record.last_seen_at >= TOUCH_EVERY {
+        let txn = app.store.write().await?;
+        sessions::touch(&*txn, id_hash, now).await?;
+        txn.commit().await?;
+    }
+    Ok(Some(ValidSession {
+        account_id: record.account_id,
+        csrf_token: record.csrf_token,
+    }))
+}
+
+/// A staff member who may work now.
+#[derive(Debug, Clone)]
+pub struct ActiveStaff {
+    pub id: StaffId,
+    pub username: String,
+    pub role: StaffRole,
+    pub points: Vec<String>,
+}
+
+/// The staff account `id`, unless it is gone or disabled.
+pub async fn active_staff(app: &AppState, id: StaffId) -> Result<Option<ActiveStaff>, StoreError> {
+    Ok(staff::get(app.store.conn(), id)
+        .await?
+        .filter(|account| !account.disabled)
+        .map(|account| ActiveStaff {
+            id: account.id,
+            username: account.username,
+            role: account.role,
+            points: account.points,
+        }))
+}
