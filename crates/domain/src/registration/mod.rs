@@ -104,9 +104,6 @@ impl Status {
     /// With the candidate, who fills it in or fixes what the point returned. Whether they
     /// may change it *now* is [`Registration::may_edit`].
     pub const WITH_CANDIDATE: [Status; 2] = [Status::Draft, Status::Returned];
-    /// Waiting for the exam area: escalated by the point-confirmation close, or
-    /// confirmed and awaiting 资格审核.
-    pub const WITH_AREA: [Status; 2] = [Status::Escalated, Status::Confirmed];
 
     /// 提交信息 is reached: submitted, and not taken back or returned since.
     pub fn is_submitted(self) -> bool {

@@ -299,10 +299,11 @@ pub async fn submit(
     Ok(Json(dto(&app, &record)))
 }
 
-/// 撤回: takes back a submission that no one has decided on yet.
+/// 撤回: takes back a submission that no one has decided on yet, while the registration
+/// window is open (the draft it becomes can be submitted only inside it).
 #[utoipa::path(post, path = "/registrations/{no}/withdraw", tag = "registrations",
     params(("no" = String, Path, description = "网报号")),
-    responses((status = 200, body = RegistrationDto), (status = 409, body = ApiErrorEnvelope)))]
+    responses((status = 200, body = RegistrationDto), (status = 409, description = "`withdraw_closed`: not submitted, or the registration window has closed", body = ApiErrorEnvelope)))]
 pub async fn withdraw(
     State(app): State<AppState>,
     candidate: CurrentCandidate,

@@ -196,14 +196,16 @@ pub struct ReasonBody {
     pub note: Option<String>,
 }
 
-/// 报名确认: confirm, or return with coded reasons.
+/// 报名确认: a registration point confirms, or returns with coded reasons (until the
+/// exam's `returns_close`). A registration escalated at the confirmation close is
+/// confirmed here by the exam area.
 #[utoipa::path(post, path = "/staff/registrations/{no}/confirmation", tag = "staff", request_body = ConfirmationBody,
     params(("no" = String, Path, description = "网报号")),
     responses(
         (status = 200, body = RegistrationDto),
         (status = 403, body = ApiErrorEnvelope),
         (status = 404, body = ApiErrorEnvelope),
-        (status = 409, description = "Wrong status, or changed since the given revision", body = ApiErrorEnvelope),
+        (status = 409, description = "Wrong status (`wrong_status`), a closed window (`decision_closed`), or changed since the given revision (`revision_conflict`)", body = ApiErrorEnvelope),
         (status = 422, description = "Unknown reason codes or slots; a return without reasons", body = ApiErrorEnvelope),
     ))]
 pub async fn post_confirmation(
@@ -262,15 +264,16 @@ async fn decide_with(
     Ok(Json(dto_for_staff(app, &record)))
 }
 
-/// 资格审核 by the exam area: approve, or reject with reasons. The candidate sees the
-/// result from the publication time of the exam definition.
+/// 资格审核 by the exam area, inside the qualification review: approve, or reject with
+/// reasons (also an escalated registration). The candidate sees the result from the
+/// publication time of the exam definition.
 #[utoipa::path(post, path = "/staff/registrations/{no}/qualification", tag = "staff", request_body = ConfirmationBody,
     params(("no" = String, Path, description = "网报号")),
     responses(
         (status = 200, body = RegistrationDto),
         (status = 403, body = ApiErrorEnvelope),
         (status = 404, body = ApiErrorEnvelope),
-        (status = 409, description = "Not confirmed, or changed since the given revision", body = ApiErrorEnvelope),
+        (status = 409, description = "Not confirmed or escalated (`wrong_status`), outside the qualification review (`decision_closed`), or changed since the given revision", body = ApiErrorEnvelope),
         (status = 422, body = ApiErrorEnvelope),
     ))]
 pub async fn post_qualification(
