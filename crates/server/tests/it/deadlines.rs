@@ -122,6 +122,24 @@ async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_
     // upload the signed scan, 上传全部证明材料, submit.
     app.clock.set(datetime!(2024-12-11 16:00 +8));
     let candidate = app.sign_in_as(&login).await;
+    let materials = candidate
+        .get(&format!("/registrations/{no}/materials"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(crate::html::select(&materials, ".locked-notice").is_empty());
+    assert!(!crate::html::select(&materials, "form.upload-form").is_empty());
+    let section = candidate
+        .get(&format!("/registrations/{no}/sections/work"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::html::select(&section, "form[action$='/sections/work'] button"),
+        ["保存并继续"]
+    );
     let (_, mine) = candidate
         .get_json(&format!("/api/v1/registrations/{no}"))
         .await;
@@ -208,6 +226,20 @@ async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_
         .collect();
     assert_eq!(changed, ["employer"]);
     assert_eq!(seen["open_decisions"], json!(["confirm"]), "returns closed");
+    let page = point
+        .get(&format!("/staff/registrations/{no}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::html::select(&page, ".deadline-notice p"),
+        [
+            "退回考生修改已于 2024年12月10日 17:00 截止（须给考生留出修改时间）。现在只能确认通过；不能确认的，报名确认截止后转考区处理"
+        ]
+    );
+    assert_eq!(crate::html::select(&page, "#decision label"), ["确认通过"]);
+    assert!(crate::html::select(&page, "#reasons").is_empty());
     let (status, body) = decide(&point, &no, "confirmation", "confirm", json!([])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "confirmed");
@@ -276,6 +308,28 @@ async fn after_the_resubmit_deadline_the_same_steps_are_refused_and_name_it() {
             .unwrap()
             .contains(deadline)
     );
+    // The pages say so instead of offering forms that would be refused.
+    let materials = candidate
+        .get(&format!("/registrations/{no}/materials"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::html::select(&materials, ".locked-notice p"),
+        ["退回修改后重新提交的截止时间为 2024年12月11日 17:00，已过截止时间，不能上传或删除材料。"]
+    );
+    assert!(crate::html::select(&materials, "form.upload-form").is_empty());
+    assert!(crate::html::select(&materials, "form[action$='/complete']").is_empty());
+    let section = candidate
+        .get(&format!("/registrations/{no}/sections/work"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(crate::html::select(&section, ".locked-notice").len(), 1);
+    assert!(crate::html::select(&section, "form[action$='/sections/work'] button").is_empty());
+
     // Nothing of that changed the registration.
     let (_, mine) = candidate
         .get_json(&format!("/api/v1/registrations/{no}"))

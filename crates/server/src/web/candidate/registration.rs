@@ -296,6 +296,8 @@ struct SectionPage {
     back: String,
     revision: i32,
     fields: Vec<FieldView>,
+    /// Why the section cannot be changed now (no save button then).
+    locked: Option<String>,
 }
 
 fn parse_section(name: &str) -> Result<Section, AppError> {
@@ -316,6 +318,7 @@ fn section_page(
     values: &serde_json::Map<String, serde_json::Value>,
     errors: &FieldErrors,
     revision: i32,
+    now: time::OffsetDateTime,
 ) -> SectionPage {
     let fields = registration_form::fields(section, exam, values, identity(account), errors);
     let order: Vec<&str> = section.fields().to_vec();
@@ -338,6 +341,10 @@ fn section_page(
         back: urls::registration(record.no.as_str()),
         revision,
         fields,
+        locked: record
+            .may_edit(exam, now)
+            .err()
+            .map(|refusal| format!("{}。", wording::refusal(&refusal, Attempt::Edit))),
     }
 }
 
@@ -361,6 +368,7 @@ pub async fn section_form(
         &values,
         &FieldErrors::new(),
         record.revision,
+        app.clock.now(),
     );
     html(&page, StatusCode::OK)
 }
@@ -435,6 +443,7 @@ pub async fn section_submit(
                 &input,
                 &errors,
                 revision.unwrap_or(record.revision),
+                app.clock.now(),
             );
             html(&page, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -19,6 +19,7 @@ use crate::web::extract::{CurrentCandidate, Form};
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::{Chrome, FormErrors};
 use crate::web::urls;
+use crate::web::wording::{self, Attempt};
 
 fn html(template: &impl Template, status: StatusCode) -> Result<Response, AppError> {
     Ok((
@@ -75,12 +76,26 @@ async fn chrome(
     super::candidate_chrome(app, csrf, candidate.id).await
 }
 
+/// Why the registration's files cannot change now, as the page says it.
+fn locked(
+    app: &AppState,
+    record: &Registration,
+    exam: &examreg_domain::exam::ExamDefinition,
+) -> Option<String> {
+    record
+        .may_edit(exam, app.clock.now())
+        .err()
+        .map(|refusal| format!("{}。", wording::refusal(&refusal, Attempt::Files)))
+}
+
 // ----- photo -----
 
 #[derive(Template)]
 #[template(path = "candidate/photo.html")]
 struct PhotoPage {
     chrome: Chrome,
+    /// Why the photo cannot change now (the forms are not offered).
+    locked: Option<String>,
     steps: Vec<StepView>,
     errors: FormErrors,
     no: String,
@@ -130,6 +145,7 @@ async fn photo_page(
     let p = &exam.uploads.photo;
     Ok(PhotoPage {
         chrome: chrome(app, csrf, candidate).await?,
+        locked: locked(app, record, exam),
         steps: crate::web::candidate::registration::steps_of(app, record, exam),
         errors: error.map(FormErrors::general).unwrap_or_default(),
         no: record.no.to_string(),
@@ -233,6 +249,8 @@ struct SlotPageView {
 #[template(path = "candidate/materials.html")]
 struct MaterialsPage {
     chrome: Chrome,
+    /// Why the materials cannot change now (the forms are not offered).
+    locked: Option<String>,
     steps: Vec<StepView>,
     errors: FormErrors,
     no: String,
@@ -277,7 +295,7 @@ fn form_print_view(
         revision: record.form_revision,
         missing: missing
             .iter()
-            .map(crate::web::wording::missing_phrase)
+            .map(wording::missing_phrase)
             .collect::<Vec<_>>()
             .join("、"),
         stale: (!stale.is_empty()).then(|| {
@@ -338,6 +356,7 @@ async fn materials_page(
         .collect();
     Ok(MaterialsPage {
         chrome: chrome(app, csrf, candidate).await?,
+        locked: locked(app, record, exam),
         steps: crate::web::candidate::registration::steps_of(app, record, exam),
         errors,
         rules: format!(
