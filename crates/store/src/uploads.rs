@@ -51,15 +51,7 @@ pub async fn list_for_registration(
     db: &impl ConnectionTrait,
     registration: Uuid,
 ) -> Result<Vec<UploadedFile>, StoreError> {
-    Ok(upload::Entity::find()
-        .filter(upload::Column::RegistrationId.eq(registration))
-        .order_by_asc(upload::Column::CreatedAt)
-        .order_by_asc(upload::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect())
+    list_for_registrations(db, &[registration]).await
 }
 
 /// The files of several registrations in one query, oldest first.
@@ -67,18 +59,7 @@ pub async fn list_for_registrations(
     db: &impl ConnectionTrait,
     registrations: &[Uuid],
 ) -> Result<Vec<UploadedFile>, StoreError> {
-    if registrations.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(upload::Entity::find()
-        .filter(upload::Column::RegistrationId.is_in(registrations.iter().copied()))
-        .order_by_asc(upload::Column::CreatedAt)
-        .order_by_asc(upload::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect())
+    files_of(db, registrations, None).await
 }
 
 /// The signed application forms of several registrations, in one query.
@@ -86,12 +67,25 @@ pub async fn forms_of(
     db: &impl ConnectionTrait,
     registrations: &[Uuid],
 ) -> Result<Vec<UploadedFile>, StoreError> {
+    files_of(db, registrations, Some(examreg_domain::exam::SlotId::FORM)).await
+}
+
+async fn files_of(
+    db: &impl ConnectionTrait,
+    registrations: &[Uuid],
+    slot: Option<&str>,
+) -> Result<Vec<UploadedFile>, StoreError> {
     if registrations.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(upload::Entity::find()
-        .filter(upload::Column::RegistrationId.is_in(registrations.iter().copied()))
-        .filter(upload::Column::Slot.eq(examreg_domain::exam::SlotId::FORM))
+    let mut query = upload::Entity::find()
+        .filter(upload::Column::RegistrationId.is_in(registrations.iter().copied()));
+    if let Some(slot) = slot {
+        query = query.filter(upload::Column::Slot.eq(slot));
+    }
+    Ok(query
+        .order_by_asc(upload::Column::CreatedAt)
+        .order_by_asc(upload::Column::Id)
         .all(db)
         .await?
         .into_iter()

@@ -175,18 +175,14 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     // server restarted on the same data with the exam's dates moved), an area reviewer
     // approves the qualification.
     let exams = tempfile::tempdir().unwrap();
-    std::fs::write(
-        exams.path().join("demo.toml"),
-        demo_definition(
-            "qualification_review_opens = 2020-01-12T00:00:00\n\
-             qualification_review_closes = 2099-01-01T00:00:00\n\
-             qualification_results_published = 2099-01-02T00:00:00\n\
-             payment_opens = 2099-01-03T00:00:00\n\
-             payment_closes = 2099-01-10T00:00:00",
-        ),
-    )
-    .unwrap();
-    server.restart_with_exams(exams.path());
+    restart_with_later_calendar(
+        &mut server,
+        exams.path(),
+        "qualification_review_closes = 2099-01-01T00:00:00\n\
+         qualification_results_published = 2099-01-02T00:00:00\n\
+         payment_opens = 2099-01-03T00:00:00\n\
+         payment_closes = 2099-01-10T00:00:00",
+    );
     click_button(r, "退出登录").await;
     staff_sign_in(&reviewer, &server, "demo-area").await;
     open(&reviewer, &server, &format!("/staff/registrations/{no}")).await;
@@ -204,18 +200,14 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
 
     // When the publication time has come, the candidate sees 资格审核 green (payment
     // still open: an unpaid qualified registration is abandoned once it has closed).
-    std::fs::write(
-        exams.path().join("demo.toml"),
-        demo_definition(
-            "qualification_review_opens = 2020-01-12T00:00:00\n\
-             qualification_review_closes = 2020-02-01T00:00:00\n\
-             qualification_results_published = 2020-02-02T00:00:00\n\
-             payment_opens = 2020-02-03T00:00:00\n\
-             payment_closes = 2099-02-17T00:00:00",
-        ),
-    )
-    .unwrap();
-    server.restart_with_exams(exams.path());
+    restart_with_later_calendar(
+        &mut server,
+        exams.path(),
+        "qualification_review_closes = 2020-02-01T00:00:00\n\
+         qualification_results_published = 2020-02-02T00:00:00\n\
+         payment_opens = 2020-02-03T00:00:00\n\
+         payment_closes = 2099-02-17T00:00:00",
+    );
     open(&candidate, &server, &format!("/registrations/{no}")).await;
     let text = body_text(c).await;
     assert!(text.contains("资格审核通过"), "{text}");
@@ -230,25 +222,29 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     reviewer.quit().await;
 }
 
-/// The bundled definition as the operator's `demo` exam whose registration lay in 2020,
-/// with `later` as the calendar from the qualification review on.
-fn demo_definition(later: &str) -> String {
+/// Restarts the server, as an operator would, with the bundled definition as its `demo`
+/// exam whose registration lay in 2020 and whose qualification review opened on
+/// 2020-01-12, with `later` as the rest of the calendar.
+fn restart_with_later_calendar(server: &mut Server, exams: &std::path::Path, later: &str) {
     let bundled = examreg_server::exams::BUNDLED[0].1;
     let start = bundled.find("[calendar]").unwrap();
     let end = bundled.find("eligibility_cutoff").unwrap();
-    format!(
+    let definition = format!(
         "{}[calendar]\n\
          registration_opens = 2020-01-01T00:00:00\n\
          registration_closes = 2020-01-10T00:00:00\n\
          returns_close = 2020-01-10T12:00:00\n\
          resubmit_deadline = 2020-01-11T17:00:00\n\
          confirmation_closes = 2020-01-11T17:00:00\n\
+         qualification_review_opens = 2020-01-12T00:00:00\n\
          {later}\n\
          {}",
         &bundled[..start],
         &bundled[end..]
     )
-    .replacen("id = \"2025-shanghai\"", "id = \"demo\"", 1)
+    .replacen("id = \"2025-shanghai\"", "id = \"demo\"", 1);
+    std::fs::write(exams.join("demo.toml"), definition).unwrap();
+    server.restart_with_exams(exams);
 }
 
 /// Journey 3: a form printed before a change is refused on upload.

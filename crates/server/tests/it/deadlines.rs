@@ -69,6 +69,26 @@ async fn app_at_the_close() -> TestApp {
         .await
 }
 
+/// A page's HTML.
+async fn page(client: &SignedInClient, path: &str) -> String {
+    client.get(path).await.text().await.unwrap()
+}
+
+/// A registration submitted the evening before the close and returned by its point at
+/// `at` with `reasons`.
+async fn returned_at(
+    app: &TestApp,
+    at: time::OffsetDateTime,
+    reasons: Value,
+) -> (String, CandidateLogin) {
+    let (no, login) = submitted(app).await;
+    app.clock.set(at);
+    let point = app.staff("point-reviewer", &["310115"]).await;
+    let (status, body) = decide(&point, &no, "confirmation", "return", reasons).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (no, login)
+}
+
 /// Messages queued for `recipient`, subject and body.
 async fn messages_to(app: &TestApp, recipient: &str) -> Vec<(String, String)> {
     notifications::pending(app.state.store.conn())
@@ -90,20 +110,13 @@ async fn phone_of(client: &SignedInClient) -> String {
 #[tokio::test]
 async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_closed() {
     let app = app_at_the_close().await;
-    let (no, login) = submitted(&app).await;
-
     // The point returns it the morning after the registration window closed.
-    app.clock.set(datetime!(2024-12-10 10:00 +8));
-    let point = app.staff("point-reviewer", &["310115"]).await;
-    let (status, body) = decide(
-        &point,
-        &no,
-        "confirmation",
-        "return",
+    let (no, login) = returned_at(
+        &app,
+        datetime!(2024-12-10 10:00 +8),
         json!([{"code": "material_unclear", "slot": "3-1", "note": "学历证书看不清"}]),
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let candidate = app.sign_in_as(&login).await;
     let phone = phone_of(&candidate).await;
     let told = messages_to(&app, &phone).await;
@@ -122,20 +135,10 @@ async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_
     // upload the signed scan, 上传全部证明材料, submit.
     app.clock.set(datetime!(2024-12-11 16:00 +8));
     let candidate = app.sign_in_as(&login).await;
-    let materials = candidate
-        .get(&format!("/registrations/{no}/materials"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let materials = page(&candidate, &format!("/registrations/{no}/materials")).await;
     assert!(crate::html::select(&materials, ".locked-notice").is_empty());
     assert!(!crate::html::select(&materials, "form.upload-form").is_empty());
-    let section = candidate
-        .get(&format!("/registrations/{no}/sections/work"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let section = page(&candidate, &format!("/registrations/{no}/sections/work")).await;
     assert_eq!(
         crate::html::select(&section, "form[action$='/sections/work'] button"),
         ["保存并继续"]
@@ -226,20 +229,18 @@ async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_
         .collect();
     assert_eq!(changed, ["employer"]);
     assert_eq!(seen["open_decisions"], json!(["confirm"]), "returns closed");
-    let page = point
-        .get(&format!("/staff/registrations/{no}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let case_page = page(&point, &format!("/staff/registrations/{no}")).await;
     assert_eq!(
-        crate::html::select(&page, ".deadline-notice p"),
+        crate::html::select(&case_page, ".deadline-notice p"),
         [
             "退回考生修改已于 2024年12月10日 17:00 截止（须给考生留出修改时间）。现在只能确认通过；不能确认的，报名确认截止后转考区处理"
         ]
     );
-    assert_eq!(crate::html::select(&page, "#decision label"), ["确认通过"]);
-    assert!(crate::html::select(&page, "#reasons").is_empty());
+    assert_eq!(
+        crate::html::select(&case_page, "#decision label"),
+        ["确认通过"]
+    );
+    assert!(crate::html::select(&case_page, "#reasons").is_empty());
     let (status, body) = decide(&point, &no, "confirmation", "confirm", json!([])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "confirmed");
@@ -250,18 +251,12 @@ async fn a_returned_candidate_fixes_and_resubmits_after_the_registration_window_
 #[tokio::test]
 async fn after_the_resubmit_deadline_the_same_steps_are_refused_and_name_it() {
     let app = app_at_the_close().await;
-    let (no, login) = submitted(&app).await;
-    app.clock.set(datetime!(2024-12-10 09:00 +8));
-    let point = app.staff("point-reviewer", &["310115"]).await;
-    let (status, _) = decide(
-        &point,
-        &no,
-        "confirmation",
-        "return",
+    let (no, login) = returned_at(
+        &app,
+        datetime!(2024-12-10 09:00 +8),
         json!([{"code": "material_unclear"}]),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
 
     app.clock.set(datetime!(2024-12-11 17:00 +8));
     let candidate = app.sign_in_as(&login).await;
@@ -309,24 +304,14 @@ async fn after_the_resubmit_deadline_the_same_steps_are_refused_and_name_it() {
             .contains(deadline)
     );
     // The pages say so instead of offering forms that would be refused.
-    let materials = candidate
-        .get(&format!("/registrations/{no}/materials"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let materials = page(&candidate, &format!("/registrations/{no}/materials")).await;
     assert_eq!(
         crate::html::select(&materials, ".locked-notice p"),
         ["退回修改后重新提交的截止时间为 2024年12月11日 17:00，已过截止时间，不能上传或删除材料。"]
     );
     assert!(crate::html::select(&materials, "form.upload-form").is_empty());
     assert!(crate::html::select(&materials, "form[action$='/complete']").is_empty());
-    let section = candidate
-        .get(&format!("/registrations/{no}/sections/work"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let section = page(&candidate, &format!("/registrations/{no}/sections/work")).await;
     assert_eq!(crate::html::select(&section, ".locked-notice").len(), 1);
     assert!(crate::html::select(&section, "form[action$='/sections/work'] button").is_empty());
 
@@ -358,18 +343,13 @@ async fn points_return_only_while_the_candidate_has_time_and_nobody_withdraws_af
         (status, body["error"]["code"].clone()),
         (StatusCode::CONFLICT, json!("withdraw_closed"))
     );
-    let page = candidate
-        .get(&format!("/registrations/{no}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let mine = page(&candidate, &format!("/registrations/{no}")).await;
     assert!(
-        crate::html::select(&page, "form[action$='/withdraw']").is_empty(),
+        crate::html::select(&mine, "form[action$='/withdraw']").is_empty(),
         "no withdraw button"
     );
     assert_eq!(
-        crate::html::select(&page, ".closed-reason"),
+        crate::html::select(&mine, ".closed-reason"),
         [
             "已提交，请等待报名点确认。网上报名已于 2024年12月10日 00:00 截止，撤回后将无法再次提交，因此不能撤回。"
         ]
@@ -445,7 +425,7 @@ async fn at_the_deadline_what_the_candidate_left_is_abandoned_and_what_the_point
 
     // The point's console warns ahead of the close.
     let point = app.staff("point-reviewer", &["310115"]).await;
-    let console = point.get("/staff").await.text().await.unwrap();
+    let console = page(&point, "/staff").await;
     assert_eq!(
         crate::html::select(&console, "#waiting li"),
         [
