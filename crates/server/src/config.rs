@@ -36,6 +36,9 @@ pub struct Config {
     /// The whole request, body included, must finish within this many seconds.
     #[serde(default = "defaults::request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// A request body that sends nothing for this many seconds is answered 408.
+    #[serde(default = "defaults::body_timeout_secs")]
+    pub body_timeout_secs: u64,
     /// Largest request body accepted on ordinary routes (forms, JSON).
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
@@ -52,13 +55,17 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is believed; from anyone else it is ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<IpAddr>,
+    /// `/metrics` is served to the local host; anyone else needs
+    /// `Authorization: Bearer <metrics_token>` (unset: nobody else).
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
     #[serde(default)]
     pub notifications: NotificationsConfig,
 }
 
 /// How long a session lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct SessionConfig {
     /// Signed out after this many minutes without a request.
     pub idle_minutes: u32,
@@ -119,7 +126,7 @@ pub enum LogFormat {
 
 /// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Argon2Config {
     pub memory_kib: u32,
     pub iterations: u32,
@@ -153,6 +160,9 @@ mod defaults {
     pub(super) fn request_timeout_secs() -> u64 {
         30
     }
+    pub(super) fn body_timeout_secs() -> u64 {
+        10
+    }
     pub(super) fn max_body_bytes() -> usize {
         256 * 1024
     }
@@ -170,6 +180,18 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// `EXAMREG_*` variables that are not settings: `EXAMREG_CONFIG` names the file, the rest
+/// belong to the test suite and CI (README, "Test it"), and may well be set in the shell
+/// that starts the server.
+const NOT_SETTINGS: [&str; 4] = ["config", "axe_js", "screenshot_dir", "update_docs"];
+const NOT_SETTING_PREFIXES: [&str; 2] = ["test_", "ci_"];
+
+fn is_setting(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    !NOT_SETTINGS.contains(&key.as_str())
+        && !NOT_SETTING_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
 impl Config {
     /// Reads the configuration from the file named by `EXAMREG_CONFIG` (if any) and the
     /// `EXAMREG_*` environment.
@@ -183,9 +205,11 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        // EXAMREG_CONFIG names this file; EXAMREG_TEST_POSTGRES_URL belongs to the test suite.
-        let not_settings = ["config", "test_postgres_url"];
-        figment = figment.merge(Env::prefixed("EXAMREG_").ignore(&not_settings).split("__"));
+        figment = figment.merge(
+            Env::prefixed("EXAMREG_")
+                .filter(|key| is_setting(key.as_str()))
+                .split("__"),
+        );
         Self::from_figment(figment)
     }
 
@@ -275,6 +299,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn one_nested_key_layers_over_the_defaults_of_its_table() {
+        let config = Config::from_toml("[session]\nidle_minutes = 20").unwrap();
+        assert_eq!(config.session.idle_minutes, 20);
+        assert_eq!(config.session.absolute_hours, 12);
+        let config = Config::from_toml("[argon2]\nmemory_kib = 19456").unwrap();
+        assert_eq!(config.argon2.iterations, 2);
+    }
+
+    #[test]
+    fn the_test_suites_variables_are_not_settings() {
+        for key in [
+            "TEST_POSTGRES_URL",
+            "TEST_S3_URL",
+            "AXE_JS",
+            "SCREENSHOT_DIR",
+            "UPDATE_DOCS",
+            "CI_TOOLS",
+            "config",
+        ] {
+            assert!(!is_setting(key), "{key}");
+        }
+        assert!(is_setting("argon2__memory_kib"));
+        assert!(is_setting("listen"));
     }
 
     #[test]

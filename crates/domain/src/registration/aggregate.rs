@@ -205,8 +205,10 @@ impl Registration {
                 if decision.kind.is_qualification()
                     && !decision_visible_to_candidate(decision.kind, exam, now) =>
             {
+                // Nothing of the decision shows, not even the revision it moved on.
                 Registration {
                     status: decision.from,
+                    revision: decision.revision,
                     last_decision: None,
                     ..self.clone()
                 }

@@ -246,8 +246,10 @@ fn deadlines_abandon_what_the_candidate_left_and_escalate_what_the_point_left() 
     }
 }
 
+/// A registration in `to` after decision `kind` taken on it in `from` at revision 3.
 fn decided(from: Status, to: Status, kind: DecisionKind) -> Registration {
     Registration {
+        revision: 4,
         last_decision: Some(Decision {
             kind,
             from,
@@ -305,6 +307,10 @@ fn candidates_see_qualification_results_from_the_publication_time() {
         "as it was before the decision"
     );
     assert!(hidden.reason_lines().is_empty(), "and without its reasons");
+    assert_eq!(
+        hidden.revision, 3,
+        "the revision decided on, not the one after"
+    );
 }
 
 #[test]

@@ -64,6 +64,9 @@ pub enum AppError {
     /// 503 with `Retry-After`: the server is saturated; try again shortly.
     #[error("busy")]
     Busy,
+    /// 408: the client stopped sending its body.
+    #[error("request timeout")]
+    RequestTimeout,
     /// 500: logged in full with the request id; the client sees only the request id.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -141,6 +144,13 @@ impl IntoResponse for AppError {
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 default_body(StatusCode::SERVICE_UNAVAILABLE),
+            ),
+            AppError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorBody::new(
+                    "request_timeout",
+                    "上传中断或网络过慢，没有收到完整的内容，请重新提交",
+                ),
             ),
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");

@@ -1,8 +1,12 @@
 //! Liveness, readiness and metrics for operators and load balancers.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+
+use crate::secrets::constant_time_eq;
+use crate::web::extract::ClientIp;
 
 use crate::state::AppState;
 
@@ -38,10 +42,31 @@ pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text format.
-pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format, for the local host or a scraper with the metrics token.
+pub async fn metrics(
+    State(app): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let with_token = match (&app.config.metrics_token, token) {
+        (Some(expected), Some(given)) => constant_time_eq(expected.expose_secret(), given.trim()),
+        _ => false,
+    };
+    if !client.is_loopback() && !with_token {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CACHE_CONTROL, "no-store")],
+            "metrics are served to the local host or with the metrics token\n",
+        )
+            .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.metrics.render(),
     )
+        .into_response()
 }

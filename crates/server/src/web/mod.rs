@@ -26,7 +26,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::api;
@@ -133,6 +133,9 @@ pub fn router(state: AppState) -> Router {
                     AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
                 }))
                 .layer(timeout(&config))
+                .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+                    config.body_timeout_secs,
+                )))
                 .layer(RequestBodyLimitLayer::new(
                     config.max_body_bytes.max(config.max_upload_body_bytes),
                 )),

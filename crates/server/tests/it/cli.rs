@@ -319,3 +319,18 @@ async fn staff_add_reads_the_password_from_stdin_after_migrate() {
     assert!(!output.status.success());
     assert!(stderr_line(&output).contains("the username pudong.zhang is taken"));
 }
+
+#[test]
+fn one_nested_setting_and_the_test_suites_variables_start_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = examreg(dir.path())
+        .arg("check-config")
+        .env("EXAMREG_ARGON2__MEMORY_KIB", "19456")
+        .env("EXAMREG_AXE_JS", "/tmp/axe.min.js")
+        .env("EXAMREG_SCREENSHOT_DIR", "/tmp/shots")
+        .env("EXAMREG_UPDATE_DOCS", "1")
+        .env("EXAMREG_TEST_S3_URL", "s3://bucket")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}

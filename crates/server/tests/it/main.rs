@@ -8,6 +8,7 @@
 
 mod accounts;
 mod api_exams;
+mod attacks;
 mod cli;
 mod deadlines;
 mod durability;

@@ -84,31 +84,6 @@ pub async fn list_slots(
     Ok(Json(views.iter().map(SlotDto::from).collect()))
 }
 
-/// The `file` field of a multipart body, read up to `cap` bytes (memory stays bounded;
-/// names and declared types are ignored: the content decides).
-async fn file_field(mut multipart: Multipart, cap: usize) -> Result<Bytes, AppError> {
-    let malformed = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("上传内容格式有误（{}）", e.body_text()))
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut buffer = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-            if buffer.len() + chunk.len() > cap {
-                return Err(AppError::PayloadTooLarge {
-                    code: "file_too_large",
-                    message: format!("文件超过 {} KB，请压缩后重新上传", cap / 1024),
-                });
-            }
-            buffer.extend_from_slice(&chunk);
-        }
-        return Ok(Bytes::from(buffer));
-    }
-    Err(AppError::BadRequest("缺少名为 file 的文件".into()))
-}
-
 /// 上传材料: multipart field `file`, one JPEG.
 #[utoipa::path(post, path = "/registrations/{no}/slots/{slot}/files", tag = "uploads",
     params(("no" = String, Path, description = "网报号"), ("slot" = String, Path, description = "Slot id, e.g. 3-1")),
@@ -127,7 +102,9 @@ pub async fn upload_file(
     Path((no, slot)): Path<(String, String)>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let bytes = file_field(multipart, app.config.max_upload_body_bytes).await?;
+    let bytes = crate::web::extract::multipart_file(multipart, app.config.max_upload_body_bytes)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("缺少名为 file 的文件".into()))?;
     let upload = uploads::upload_material(&app, candidate.id, &no, &slot, bytes).await?;
     Ok((StatusCode::CREATED, Json(FileDto::from(&upload))).into_response())
 }

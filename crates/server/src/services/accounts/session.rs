@@ -19,6 +19,26 @@ pub struct ValidSession {
     pub csrf_token: String,
 }
 
+/// Whether `record` is a session of `kind` that has not expired (idle or absolute) at now.
+fn current(app: &AppState, record: &sessions::SessionRecord, kind: AccountKind) -> bool {
+    let now = app.clock.now();
+    let idle = Duration::minutes(i64::from(app.config.session.idle_minutes));
+    record.kind == kind && now < record.expires_at && now - record.last_seen_at < idle
+}
+
+/// The CSRF token bound to the session of `kind` whose token hashes to `id_hash`, while
+/// that session is valid. Reads only.
+pub async fn csrf_token_of(
+    app: &AppState,
+    kind: AccountKind,
+    id_hash: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sessions::find(app.store.conn(), id_hash)
+        .await?
+        .filter(|record| current(app, record, kind))
+        .map(|record| record.csrf_token))
+}
+
 /// The session of `kind` whose token hashes to `id_hash`, if it is valid now (idle and
 /// absolute expiry; an expired one is removed).
 pub async fn authenticate(
@@ -33,8 +53,7 @@ pub async fn authenticate(
         return Ok(None);
     }
     let now = app.clock.now();
-    let idle = Duration::minutes(i64::from(app.config.session.idle_minutes));
-    if now >= record.expires_at || now - record.last_seen_at >= idle {
+    if !current(app, &record, kind) {
         let txn = app.store.write().await?;
         sessions::delete(&*txn, id_hash).await?;
         txn.commit().await?;

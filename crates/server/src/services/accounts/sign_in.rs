@@ -11,7 +11,7 @@ use examreg_domain::account::{AccountKind, Actor, CandidateId, StaffId, Username
 use examreg_domain::auth_policy::{Gate, RecentFailures, ThrottlePolicy};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::sessions::{self, NewSession};
-use examreg_store::{StoreError, auth_failures, candidates, staff};
+use examreg_store::{StoreError, WriteTxn, auth_failures, candidates, staff};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -100,6 +100,32 @@ fn actor(kind: AccountKind, id: Uuid) -> Actor {
     }
 }
 
+/// The audit row of a refused sign-in, with why it was refused.
+async fn audit_failure(
+    txn: &WriteTxn,
+    input: &SignInInput,
+    why: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    audit::record(
+        &**txn,
+        AuditEntry {
+            at: now,
+            actor: &Actor::Anonymous,
+            action: AuditAction::SIGN_IN_FAILED,
+            subject: None,
+            outcome: Outcome::Failure,
+            ip: Some(input.ip.clone()),
+            details: json!({
+                "kind": input.kind.key(),
+                "username": input.username.chars().take(64).collect::<String>(),
+                "why": why,
+            }),
+        },
+    )
+    .await
+}
+
 pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionToken, SignInError> {
     // First of all a place in the hashing queue: when it is full, answer at once.
     let admission = app.passwords.admit()?;
@@ -121,6 +147,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
                 // Hammering on without a captcha counts against the address.
                 let txn = app.store.write().await?;
                 auth_failures::record(&*txn, &ip_key, now).await?;
+                audit_failure(&txn, &input, "captcha_missing", now).await?;
                 txn.commit().await?;
                 return Err(SignInError::CaptchaRequired);
             };
@@ -128,6 +155,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
             let right = captcha::check(&txn, answer, now).await?;
             if !right {
                 auth_failures::record(&*txn, &ip_key, now).await?;
+                audit_failure(&txn, &input, "captcha_wrong", now).await?;
             }
             txn.commit().await?;
             if !right {
@@ -151,19 +179,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
     let Some((account_id, _)) = account.filter(|_| matches) else {
         auth_failures::record(&*txn, &user_key, now).await?;
         auth_failures::record(&*txn, &ip_key, now).await?;
-        audit::record(
-            &*txn,
-            AuditEntry {
-                at: now,
-                actor: &Actor::Anonymous,
-                action: AuditAction::SIGN_IN_FAILED,
-                subject: None,
-                outcome: Outcome::Failure,
-                ip: Some(input.ip.clone()),
-                details: json!({ "kind": input.kind.key(), "username": input.username.chars().take(64).collect::<String>() }),
-            },
-        )
-        .await?;
+        audit_failure(&txn, &input, "wrong_credentials", now).await?;
         txn.commit().await?;
         let after = RecentFailures {
             account: failures.account + 1,

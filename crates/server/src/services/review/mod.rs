@@ -74,6 +74,10 @@ pub struct QueueQuery {
     pub page: Option<u64>,
 }
 
+/// No queue has more pages than this (a million registrations at 50 a page); a larger
+/// number is a mistake, not a request to scan.
+const MAX_PAGE: u64 = 20_000;
+
 fn present(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
@@ -90,6 +94,27 @@ impl QueueQuery {
         use examreg_domain::vocab::{Level, Vocabulary};
 
         let mut problems = Vec::new();
+        for (field, value) in [
+            ("status", &self.status),
+            ("point", &self.point),
+            ("q", &self.q),
+            ("level", &self.level),
+            ("specialty", &self.specialty),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("flag", &self.flag),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.chars().any(char::is_control))
+            {
+                problems.push((field.to_owned(), "不能包含控制字符".to_owned()));
+            }
+        }
+        let page = self.page.unwrap_or(0);
+        if page > MAX_PAGE {
+            problems.push(("page".to_owned(), format!("页码须在 0 到 {MAX_PAGE} 之间")));
+        }
         let status = present(&self.status).and_then(|key| {
             let status = Status::from_key(&key);
             if status.is_none() {
@@ -147,7 +172,7 @@ impl QueueQuery {
             updated_from,
             updated_before,
             unreadable_form,
-            page: self.page.unwrap_or(0),
+            page,
             per_page: 50,
             ..QueueFilter::default()
         })

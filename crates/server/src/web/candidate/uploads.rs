@@ -30,28 +30,10 @@ fn html(template: &impl Template, status: StatusCode) -> Result<Response, AppErr
 }
 
 /// The `file` part of a page's multipart form.
-async fn file_part(
-    app: &AppState,
-    mut multipart: Multipart,
-) -> Result<axum::body::Bytes, AppError> {
-    let cap = app.config.max_upload_body_bytes;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut buffer = Vec::new();
-        while let Ok(Some(chunk)) = field.chunk().await {
-            if buffer.len() + chunk.len() > cap {
-                return Err(AppError::PayloadTooLarge {
-                    code: "file_too_large",
-                    message: format!("文件超过 {} KB，请压缩后重新上传", cap / 1024),
-                });
-            }
-            buffer.extend_from_slice(&chunk);
-        }
-        return Ok(buffer.into());
-    }
-    Err(AppError::BadRequest("请选择要上传的文件".into()))
+async fn file_part(app: &AppState, multipart: Multipart) -> Result<axum::body::Bytes, AppError> {
+    crate::web::extract::multipart_file(multipart, app.config.max_upload_body_bytes)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("请选择要上传的文件".into()))
 }
 
 /// The message of a refused upload, for the page.
@@ -64,6 +46,10 @@ fn refusal(err: AppError) -> Result<(StatusCode, String), AppError> {
         }
         AppError::Conflict { message, .. } => Ok((StatusCode::CONFLICT, message)),
         AppError::BadRequest(message) => Ok((StatusCode::BAD_REQUEST, message)),
+        AppError::RequestTimeout => Ok((
+            StatusCode::REQUEST_TIMEOUT,
+            "上传中断或网络过慢，没有收到完整的文件，请重新上传".to_owned(),
+        )),
         other => Err(other),
     }
 }

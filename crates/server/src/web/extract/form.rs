@@ -25,7 +25,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
         }
         let bytes = axum::body::to_bytes(request.into_body(), app.config.max_body_bytes)
             .await
-            .map_err(|_| AppError::BadRequest("表单内容过大或不完整".into()))?;
+            .map_err(|e| super::body_error(&e, app.config.max_body_bytes))?;
+        // A NUL is sent as `%00` (or raw); text with one is never meant, and PostgreSQL
+        // refuses to store it.
+        if bytes.contains(&0) || bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+            return Err(super::nul_refused());
+        }
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|e| AppError::BadRequest(format!("表单无法读取（{e}）")))

@@ -28,10 +28,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         }
         let bytes = axum::body::to_bytes(request.into_body(), app.config.max_body_bytes)
             .await
-            .map_err(|_| AppError::BadRequest("请求内容过大或不完整".into()))?;
+            .map_err(|e| super::body_error(&e, app.config.max_body_bytes))?;
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut deserializer) {
-            Ok(value) => Ok(ApiJson(value)),
+            Ok(value) => {
+                // Text with a NUL is never meant, and PostgreSQL refuses to store it.
+                if serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| has_nul(&v)) {
+                    return Err(super::nul_refused());
+                }
+                Ok(ApiJson(value))
+            }
             Err(err) => {
                 let path = err.path().to_string();
                 let inner = err.into_inner();
@@ -48,6 +54,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 Err(AppError::Invalid { message, fields })
             }
         }
+    }
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 

@@ -2,10 +2,13 @@
 //!
 //! 1. Origin: a browser's `Sec-Fetch-Site` must be `same-origin` (or `none`, typed by the
 //!    user); without it, an `Origin` header must name this host.
-//! 2. Token: a request that carries cookies (and is not authenticated by a bearer token)
-//!    must echo the CSRF cookie's value — in the `X-CSRF-Token` header (scripts, API
+//! 2. Token: a request that carries cookies must echo the token bound to its session (the
+//!    CSRF cookie's value before sign-in) — in the `X-CSRF-Token` header (scripts, API
 //!    clients), the `csrf_token` form field (plain HTML forms), or the `csrf_token` query
-//!    parameter (multipart uploads). Requests without cookies carry no ambient authority.
+//!    parameter (multipart uploads). Requests without cookies carry no ambient authority,
+//!    and neither does one with `Authorization: Bearer …`: its session comes from the
+//!    bearer token only, never from a cookie (see `extract::session`). Any other
+//!    `Authorization` header changes nothing.
 //!
 //! The middleware also makes sure every browser has a CSRF cookie, and hands its value to
 //! handlers as [`CsrfToken`] so that pages can put it into their forms.
@@ -18,10 +21,14 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::secrets::{constant_time_eq, random_token};
+use examreg_domain::account::AccountKind;
+
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
+use crate::services::accounts::session::csrf_token_of;
 use crate::state::AppState;
 use crate::web::cookies::{self, CookieName};
 use crate::web::error::AppError;
+use crate::web::urls;
 
 /// The CSRF token of this browser, for forms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +89,49 @@ fn query_field(request: &Request) -> Option<String> {
         .find_map(|(k, v)| (k == "csrf_token").then_some(v))
 }
 
+/// Whether the request signs in (and so starts a new session whatever it carries).
+fn signs_in(request: &Request) -> bool {
+    request.method() == Method::POST
+        && [
+            urls::SIGN_IN,
+            urls::STAFF_SIGN_IN,
+            urls::API_SESSION,
+            urls::API_STAFF_SESSION,
+        ]
+        .contains(&request.uri().path())
+}
+
+/// Whether the request authenticates with a bearer token (and so never with a cookie).
+fn bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| !token.trim().is_empty())
+}
+
+/// The tokens bound to the valid sessions the request's cookies carry (a browser may be
+/// signed in as a candidate and as staff at once).
+async fn session_tokens(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Vec<String>, crate::services::StoreError> {
+    let mut tokens = Vec::new();
+    for kind in [AccountKind::Candidate, AccountKind::Staff] {
+        let Some(token) = cookies::get(headers, CookieName::Session(kind).name(app.config.https))
+        else {
+            continue;
+        };
+        if token.is_empty() || token.len() > 128 {
+            continue;
+        }
+        if let Some(csrf) = csrf_token_of(app, kind, &sha256_hex(token)).await? {
+            tokens.push(csrf);
+        }
+    }
+    Ok(tokens)
+}
+
 pub async fn csrf(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let https = app.config.https;
     let cookie_name = CookieName::Csrf.name(https);
@@ -98,11 +148,20 @@ pub async fn csrf(State(app): State<AppState>, request: Request, next: Next) -> 
         if !same_origin(request.headers()) {
             return refused(EXPIRED_PAGE);
         }
-        let bearer = request.headers().get(AUTHORIZATION).is_some();
-        if !bearer && cookies::any(request.headers()) {
-            let Some(expected) = existing.clone() else {
-                return refused(EXPIRED_PAGE);
+        if !bearer(request.headers()) && cookies::any(request.headers()) {
+            let mut expected = match session_tokens(&app, request.headers()).await {
+                Ok(tokens) => tokens,
+                Err(err) => return AppError::from(err).into_response(),
             };
+            // Without a session the CSRF cookie is the token. Signing in replaces whatever
+            // session the browser carries (a planted one included), so there the cookie
+            // counts as well.
+            if expected.is_empty() || signs_in(&request) {
+                expected.extend(existing.clone());
+            }
+            if expected.is_empty() {
+                return refused(EXPIRED_PAGE);
+            }
             let mut provided = request
                 .headers()
                 .get("x-csrf-token")
@@ -126,7 +185,7 @@ pub async fn csrf(State(app): State<AppState>, request: Request, next: Next) -> 
                 provided = form_field(&bytes);
                 request = Request::from_parts(parts, Body::from(bytes));
             }
-            if !provided.is_some_and(|p| constant_time_eq(&p, &expected)) {
+            if !provided.is_some_and(|p| expected.iter().any(|e| constant_time_eq(&p, e))) {
                 return refused(EXPIRED_PAGE);
             }
         }

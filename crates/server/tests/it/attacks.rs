@@ -1,0 +1,239 @@
+//! What a black-box probe of the release found (issue 13), each reproduced and shown
+//! fixed. One test per finding, on both databases.
+
+use examreg_test_support::TestApp;
+use reqwest::{Method, StatusCode};
+
+/// The session cookie of a signed-in client, as a script would copy it.
+fn cookie_header(session: &str, csrf: &str) -> String {
+    format!("examreg_session={session}; examreg_csrf={csrf}")
+}
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_a_bearer_token_does_not_skip_the_csrf_check() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    // The session comes from the cookie; `Authorization: Basic` must not waive the token.
+    let response = candidate
+        .http
+        .request(Method::DELETE, app.url("/api/v1/session"))
+        .header("authorization", "Basic YWxpY2U6c2VjcmV0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (status, _) = candidate.get_json("/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK, "still signed in");
+}
+
+#[tokio::test]
+async fn a_planted_csrf_cookie_does_not_pass_for_the_sessions_token() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    // An attacker who can plant a cookie on the victim's browser (a sibling subdomain)
+    // sets the CSRF cookie and sends the same value: double-submit alone would accept it.
+    let forged = "A".repeat(43);
+    let plain = examreg_test_support::http();
+    let response = plain
+        .request(Method::DELETE, app.url("/api/v1/session"))
+        .header("cookie", cookie_header(&candidate.token, &forged))
+        .header("x-csrf-token", &forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // The session's own token still works.
+    let response = plain
+        .request(Method::DELETE, app.url("/api/v1/session"))
+        .header("cookie", cookie_header(&candidate.token, &forged))
+        .header("x-csrf-token", &candidate.csrf_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_huge_queue_page_number_is_refused_not_a_crash() {
+    let app = TestApp::new().await;
+    let staff = app.staff("admin", &[]).await;
+    let (status, body) = staff
+        .get_json("/api/v1/staff/registrations?page=184467440737095517")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["page"].is_array());
+    let page = staff.get("/staff?page=184467440737095517").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        crate::html::select(&html, ".error-summary li")
+            .iter()
+            .any(|e| e.contains("页码")),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_character_is_refused_with_400_not_stored_or_500() {
+    let app = TestApp::new().await;
+    // JSON sign-in.
+    let response = examreg_test_support::http()
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": "a\u{0}b", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request");
+    // A form (the reset request page), with the CSRF cookie and token a browser sends.
+    let anon = app.anon();
+    let page = anon.get("/password-reset").await.text().await.unwrap();
+    let csrf = crate::html::attr(&page, "input[name=csrf_token]", "value").unwrap();
+    let response = anon
+        .request(Method::POST, "/password-reset")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("examreg_csrf={csrf}"))
+        .body(format!("csrf_token={csrf}&login=a%00b&channel=sms"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // A queue search.
+    let staff = app.staff("admin", &[]).await;
+    let (status, body) = staff
+        .get_json("/api/v1/staff/registrations?q=%E5%BC%A0%00")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["q"].is_array());
+}
+
+#[tokio::test]
+async fn a_json_body_over_the_limit_is_413() {
+    let app = TestApp::new().await;
+    let candidate = app.candidate().await;
+    let big = serde_json::json!({"exam": "x".repeat(300 * 1024)});
+    let response = candidate
+        .send(Method::POST, "/api/v1/registrations")
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "body_too_large");
+}
+
+#[tokio::test]
+async fn metrics_are_for_the_local_host_or_the_metrics_token() {
+    let app = TestApp::builder()
+        .configure(|c| {
+            c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+            c.metrics_token = Some("a metrics token of some length".to_owned().into());
+        })
+        .build()
+        .await;
+    let http = examreg_test_support::http();
+    let from_outside = || {
+        http.get(app.url("/metrics"))
+            .header("x-forwarded-for", "203.0.113.9")
+    };
+    assert_eq!(
+        from_outside().send().await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "a client elsewhere, through the proxy"
+    );
+    assert_eq!(
+        from_outside()
+            .header("authorization", "Bearer wrong")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        from_outside()
+            .header("authorization", "Bearer a metrics token of some length")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        http.get(app.url("/metrics")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "the local host"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_request_body_is_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::builder()
+        .configure(|c| c.body_timeout_secs = 1)
+        .build()
+        .await;
+    let candidate = app.candidate().await;
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/registrations HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"exam\":",
+        app.address, candidate.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // … and nothing more.
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered before the request timeout")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+}
+
+#[tokio::test]
+async fn sign_ins_stopped_at_the_captcha_are_audited() {
+    let app = TestApp::new().await;
+    let login = app.register_candidate("audited").await;
+    let attempt = |captcha: Option<serde_json::Value>| {
+        let mut body =
+            serde_json::json!({"username": login.username, "password": "wrong password 1"});
+        if let Some(c) = captcha {
+            body["captcha"] = c;
+        }
+        examreg_test_support::http()
+            .post(app.url("/api/v1/session"))
+            .json(&body)
+            .send()
+    };
+    for _ in 0..3 {
+        attempt(None).await.unwrap();
+    }
+    let response = attempt(None).await.unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "captcha_required");
+    let response = attempt(Some(
+        serde_json::json!({"id": "00000000-0000-0000-0000-000000000000", "answer": "12345"}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let reasons: Vec<String> = examreg_store::audit::recent(app.state.store.conn(), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "auth.sign_in_failed")
+        .map(|r| r.details["why"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        reasons.contains(&"captcha_missing".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"captcha_wrong".to_owned()), "{reasons:?}");
+    assert_eq!(
+        reasons.iter().filter(|r| *r == "wrong_credentials").count(),
+        3
+    );
+}
