@@ -39,6 +39,22 @@ pub async fn count_since(
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
+/// The latest failure of a key after `since`.
+pub async fn latest_since(
+    db: &impl ConnectionTrait,
+    key: &str,
+    since: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(auth_failure::Entity::find()
+        .filter(auth_failure::Column::Key.eq(key))
+        .filter(auth_failure::Column::OccurredAt.gt(since))
+        .order_by_desc(auth_failure::Column::OccurredAt)
+        .one(db)
+        .await?
+        .map(|row| row.occurred_at))
+}
+
 /// Forgets the failures of a key (after a successful sign-in of that account).
 pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), StoreError> {
     auth_failure::Entity::delete_many()

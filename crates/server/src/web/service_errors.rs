@@ -84,10 +84,12 @@ impl From<SignInError> for AppError {
             SignInError::Throttled { retry_after } => AppError::TooManyRequests {
                 code: "too_many_attempts",
                 message: format!(
-                    "登录失败次数过多，请 {} 分钟后再试",
-                    retry_after.whole_minutes().max(1)
+                    "该账号登录失败次数过多，为保护账号安全，请 {} 分钟后再试；忘记密码的，可通过“找回密码”重设",
+                    (retry_after.whole_seconds() + 59).div_euclid(60).max(1)
                 ),
-                retry_after_secs: u64::try_from(retry_after.whole_seconds()).unwrap_or(900),
+                retry_after_secs: u64::try_from(retry_after.whole_seconds())
+                    .unwrap_or(60)
+                    .max(1),
             },
             SignInError::Hash(e) => e.into(),
             SignInError::Store(e) => e.into(),

@@ -133,15 +133,16 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
     let now = app.clock.now();
     let user_key = account_key(input.kind, &input.username);
     let ip_key = ip_key(&input.ip);
-    let since = now - policy.window;
     let db = app.store.conn();
+    let account_since = now - policy.account_window;
     let failures = RecentFailures {
-        account: auth_failures::count_since(db, &user_key, since).await?,
-        ip: auth_failures::count_since(db, &ip_key, since).await?,
+        account: auth_failures::count_since(db, &user_key, account_since).await?,
+        account_last: auth_failures::latest_since(db, &user_key, account_since).await?,
+        ip: auth_failures::count_since(db, &ip_key, now - policy.ip_window).await?,
     };
 
-    match policy.gate(failures) {
-        Gate::Blocked { retry_after } => return Err(SignInError::Throttled { retry_after }),
+    match policy.gate(failures, now) {
+        Gate::Wait { retry_after } => return Err(SignInError::Throttled { retry_after }),
         Gate::CaptchaRequired => {
             let Some(answer) = &input.captcha else {
                 // Hammering on without a captcha counts against the address.
@@ -183,9 +184,10 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
         txn.commit().await?;
         let after = RecentFailures {
             account: failures.account + 1,
+            account_last: Some(now),
             ip: failures.ip + 1,
         };
-        let captcha_required = !matches!(policy.gate(after), Gate::Open);
+        let captcha_required = !matches!(policy.gate(after, now), Gate::Open);
         return Err(SignInError::InvalidCredentials { captcha_required });
     };
 
