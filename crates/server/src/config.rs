@@ -61,6 +61,10 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     #[serde(default)]
     pub notifications: NotificationsConfig,
+    /// `/readyz` answers 503 when the data directory or a local file store has less free
+    /// space than this (MB): a full disk refuses writes.
+    #[serde(default = "defaults::min_free_disk_mb")]
+    pub min_free_disk_mb: u64,
 }
 
 /// How long a session lives.
@@ -159,6 +163,9 @@ mod defaults {
     }
     pub(super) fn request_timeout_secs() -> u64 {
         30
+    }
+    pub(super) fn min_free_disk_mb() -> u64 {
+        256
     }
     pub(super) fn body_timeout_secs() -> u64 {
         10

@@ -100,7 +100,7 @@ impl Store {
         options
             .sqlx_logging(false)
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(5));
         match backend {
             Backend::Sqlite => {
                 options
@@ -116,7 +116,12 @@ impl Store {
                     });
             }
             Backend::Postgres => {
-                options.max_connections(16).min_connections(1);
+                options
+                    .max_connections(16)
+                    .min_connections(1)
+                    // A hung query ends well before the request's own timeout (30 s), so the
+                    // client hears 503 and may retry.
+                    .map_sqlx_postgres_opts(|o| o.options([("statement_timeout", "10s")]));
             }
         }
         // Two processes opening a fresh SQLite file at once race to switch it to WAL, and

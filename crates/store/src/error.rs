@@ -39,4 +39,102 @@ impl StoreError {
             StoreError::Db(DbErr::Conn(RuntimeErr::SqlxError(_)) | DbErr::ConnectionAcquire(_))
         )
     }
+
+    /// The database or the file store is unreachable, overloaded or timed out: the same
+    /// request may well succeed a little later, and nothing was written.
+    pub fn is_unavailable(&self) -> bool {
+        const GONE: [&str; 9] = [
+            "database is locked",
+            "statement timeout",
+            "terminating connection",
+            "connection closed",
+            "connection reset",
+            "server closed the connection",
+            "Connection refused",
+            "Broken pipe",
+            "error sending request",
+        ];
+        match self {
+            StoreError::Db(err) => {
+                self.is_connection()
+                    || sqlx_error(err).is_some_and(|e| {
+                        matches!(
+                            e,
+                            sea_orm::sqlx::Error::Io(_)
+                                | sea_orm::sqlx::Error::PoolTimedOut
+                                | sea_orm::sqlx::Error::PoolClosed
+                                | sea_orm::sqlx::Error::WorkerCrashed
+                        )
+                    })
+                    || mentions(err, &GONE)
+            }
+            StoreError::Files(err) => {
+                !self.is_storage_full()
+                    && (io_kind(err).is_some_and(|k| {
+                        matches!(
+                            k,
+                            std::io::ErrorKind::ConnectionRefused
+                                | std::io::ErrorKind::ConnectionReset
+                                | std::io::ErrorKind::ConnectionAborted
+                                | std::io::ErrorKind::TimedOut
+                        )
+                    }) || mentions(err, &GONE))
+            }
+            _ => false,
+        }
+    }
+
+    /// The disk (or quota) is full: nothing more can be written until an operator acts.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Files(err) => {
+                io_kind(err) == Some(std::io::ErrorKind::StorageFull)
+                    || mentions(err, &["No space left on device", "Disk quota exceeded"])
+            }
+            StoreError::Db(err) => mentions(
+                err,
+                &[
+                    "database or disk is full",
+                    "No space left on device",
+                    "could not extend file",
+                ],
+            ),
+            _ => false,
+        }
+    }
+}
+
+fn sqlx_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The kind of the first I/O error in `err`'s chain of causes.
+fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// Whether any error in the chain says one of `phrases` (drivers report some causes only
+/// in words).
+fn mentions(err: &(dyn std::error::Error + 'static), phrases: &[&str]) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if phrases.iter().any(|p| text.contains(p)) {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }

@@ -14,6 +14,12 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::StoreError;
 
+/// Bytes free for unprivileged writers on the disk holding `path`, if it can be asked.
+pub fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
 /// A marker object written when the store is opened; `/readyz` reads its metadata.
 const READY_MARKER: &str = "health/ready";
 
@@ -113,6 +119,12 @@ impl FileStore {
 
     pub fn description(&self) -> &str {
         &self.description
+    }
+
+    /// Bytes free for unprivileged writers on a local store's disk; `None` for S3 (whose
+    /// space is not ours to watch).
+    pub fn free_bytes(&self) -> Option<u64> {
+        free_bytes(self.local_root.as_ref()?)
     }
 
     /// Answers when the store does.

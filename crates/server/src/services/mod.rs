@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod captcha;
 pub mod create_staff;
 pub mod forms;
+pub mod health;
 pub mod notify;
 pub mod registrations;
 pub mod review;

@@ -67,6 +67,13 @@ pub enum AppError {
     /// 408: the client stopped sending its body.
     #[error("request timeout")]
     RequestTimeout,
+    /// 503 with `Retry-After`: the database or file store cannot be reached right now;
+    /// nothing was written.
+    #[error("unavailable")]
+    Unavailable,
+    /// 507: the disk is full; nothing was written.
+    #[error("storage full")]
+    StorageFull,
     /// 500: logged in full with the request id; the client sees only the request id.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -144,6 +151,20 @@ impl IntoResponse for AppError {
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 default_body(StatusCode::SERVICE_UNAVAILABLE),
+            ),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorBody::new(
+                    "unavailable",
+                    "系统暂时无法访问数据，本次操作没有保存，请稍后重试",
+                ),
+            ),
+            AppError::StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorBody::new(
+                    "storage_full",
+                    "服务器存储空间不足，本次提交没有保存。请稍后重试；如持续出现，请联系报名点",
+                ),
             ),
             AppError::RequestTimeout => (
                 StatusCode::REQUEST_TIMEOUT,

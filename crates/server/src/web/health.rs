@@ -17,16 +17,7 @@ pub async fn healthz() -> &'static str {
 
 /// 200 when the database and the file store answer, else 503 naming which did not.
 pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
-    let (db, files) = tokio::join!(app.store.ping(), app.files.check());
-    let mut failing = Vec::new();
-    if let Err(err) = db {
-        tracing::warn!(error = %err, "readiness: database");
-        failing.push("database");
-    }
-    if let Err(err) = files {
-        tracing::warn!(error = %err, "readiness: file store");
-        failing.push("file store");
-    }
+    let failing = crate::services::health::not_ready(&app).await;
     if failing.is_empty() {
         (
             StatusCode::OK,

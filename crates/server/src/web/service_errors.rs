@@ -30,8 +30,18 @@ impl From<HashError> for AppError {
 }
 
 impl From<crate::services::StoreError> for AppError {
+    /// By cause: a store that cannot be reached is 503 (try again), a full disk 507,
+    /// anything else a bug (500).
     fn from(err: crate::services::StoreError) -> Self {
-        AppError::Internal(err.into())
+        if err.is_storage_full() {
+            tracing::error!(error = %err, "storage full");
+            AppError::StorageFull
+        } else if err.is_unavailable() {
+            tracing::warn!(error = %err, "store unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(err.into())
+        }
     }
 }
 

@@ -46,6 +46,10 @@ fn refusal(err: AppError) -> Result<(StatusCode, String), AppError> {
         }
         AppError::Conflict { message, .. } => Ok((StatusCode::CONFLICT, message)),
         AppError::BadRequest(message) => Ok((StatusCode::BAD_REQUEST, message)),
+        AppError::StorageFull => Ok((
+            StatusCode::INSUFFICIENT_STORAGE,
+            "服务器存储空间不足，本次上传没有保存，请稍后重试".to_owned(),
+        )),
         AppError::RequestTimeout => Ok((
             StatusCode::REQUEST_TIMEOUT,
             "上传中断或网络过慢，没有收到完整的文件，请重新上传".to_owned(),
