@@ -39,6 +39,16 @@ pub struct Config {
     /// A request body that sends nothing for this many seconds is answered 408.
     #[serde(default = "defaults::body_timeout_secs")]
     pub body_timeout_secs: u64,
+    /// A request's head must arrive within this many seconds; an idle keep-alive
+    /// connection is closed after as long.
+    #[serde(default = "defaults::header_read_timeout_secs")]
+    pub header_read_timeout_secs: u64,
+    /// Connections one address may hold at once (trusted proxies are not limited).
+    #[serde(default = "defaults::max_connections_per_address")]
+    pub max_connections_per_address: usize,
+    /// After SIGTERM, requests in flight get this many seconds; then the rest are cut.
+    #[serde(default = "defaults::shutdown_grace_secs")]
+    pub shutdown_grace_secs: u64,
     /// Largest request body accepted on ordinary routes (forms, JSON).
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
@@ -163,6 +173,15 @@ mod defaults {
     }
     pub(super) fn request_timeout_secs() -> u64 {
         30
+    }
+    pub(super) fn header_read_timeout_secs() -> u64 {
+        10
+    }
+    pub(super) fn max_connections_per_address() -> usize {
+        128
+    }
+    pub(super) fn shutdown_grace_secs() -> u64 {
+        20
     }
     pub(super) fn min_free_disk_mb() -> u64 {
         256

@@ -7,6 +7,7 @@ pub mod config;
 pub mod exams;
 pub mod format;
 pub mod jobs;
+pub mod listen;
 pub mod passwords;
 pub mod secrets;
 pub mod services;

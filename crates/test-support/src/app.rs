@@ -78,9 +78,15 @@ impl TestAppBuilder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = examreg_server::web::router(state.clone());
+        let limits = examreg_server::listen::ConnectionLimits::from_config(&state.config);
         let (shutdown, stop) = oneshot::channel::<()>();
+        // The production connection loop, deadlines and all.
         let server = tokio::spawn(async move {
-            axum_serve(listener, router, stop).await;
+            examreg_server::listen::serve(listener, router, limits, async {
+                let _ = stop.await;
+            })
+            .await
+            .unwrap();
         });
         TestApp {
             address,
@@ -92,22 +98,6 @@ impl TestAppBuilder {
             server: Some(server),
         }
     }
-}
-
-async fn axum_serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    stop: oneshot::Receiver<()>,
-) {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = stop.await;
-    })
-    .await
-    .unwrap();
 }
 
 /// Configuration for a test: everything in `dir`, cheap password hashing.

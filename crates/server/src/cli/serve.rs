@@ -1,6 +1,5 @@
 //! `examreg serve [--demo]`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -35,13 +34,10 @@ pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> an
 
     let jobs = crate::jobs::spawn(state.clone());
     let router = web::router(state.clone());
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server error")?;
+    let limits = crate::listen::ConnectionLimits::from_config(&state.config);
+    crate::listen::serve(listener, router, limits, shutdown_signal())
+        .await
+        .context("server error")?;
     jobs.abort();
     tracing::info!("shut down");
     state.store.close().await?;

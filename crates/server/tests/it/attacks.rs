@@ -393,3 +393,160 @@ async fn a_database_that_cannot_be_reached_answers_503_with_retry_after_and_reco
     }
     assert!(recovered);
 }
+
+/// A server process that does not outlive a failed test.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The p99 of 100 sequential `GET /healthz` round trips, in milliseconds.
+async fn healthz_p99(client: &reqwest::Client, base: &str) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..100 {
+        let started = std::time::Instant::now();
+        let response = client.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times[98]
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_do_not_hold_the_server_and_sigterm_exits_within_its_grace() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = examreg_test_support::TestDb::create(dir.path()).await;
+    let port = crate::cli::free_port();
+    let mut command = crate::cli::examreg(dir.path());
+    command
+        .args(["serve"])
+        .env("EXAMREG_DATABASE_URL", &db.url)
+        .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("EXAMREG_HEADER_READ_TIMEOUT_SECS", "2")
+        .env("EXAMREG_SHUTDOWN_GRACE_SECS", "3")
+        .env("EXAMREG_MAX_CONNECTIONS_PER_ADDRESS", "5000");
+    let (child, _) = crate::cli::spawn_serving(command);
+    let mut child = KillOnDrop(Some(child));
+    let base = format!("http://127.0.0.1:{port}");
+    let client = examreg_test_support::http();
+    let quiet = healthz_p99(&client, &base).await;
+
+    // 500 connections that send nothing and 500 that send their head a byte a second.
+    let mut idle = Vec::new();
+    for _ in 0..500 {
+        idle.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut slow = Vec::new();
+    for _ in 0..500 {
+        slow.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        );
+    }
+    let dribble = tokio::spawn(async move {
+        let head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        for byte in head.iter().take(5) {
+            for stream in &mut slow {
+                let _ = stream.write_all(&[*byte]).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        slow
+    });
+    let loaded = healthz_p99(&client, &base).await;
+    eprintln!("healthz p99: {quiet:.1} ms quiet, {loaded:.1} ms beside 1,000 slow connections");
+    assert!(
+        loaded <= 2.0 * quiet + 5.0,
+        "p99 {loaded:.1} ms with 1,000 slow connections against {quiet:.1} ms quiet"
+    );
+
+    // After the head timeout the server has closed them all.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let reads = idle.iter_mut().map(|stream| async move {
+        let mut buf = [0u8; 256];
+        // End of stream (or an error) means the server closed it.
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(1), stream.read(&mut buf)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    });
+    let closed = futures::future::join_all(reads)
+        .await
+        .into_iter()
+        .filter(|closed| *closed)
+        .count();
+    assert_eq!(closed, 500, "idle connections are closed");
+    let slow = dribble.await.unwrap();
+    drop(slow);
+
+    // SIGTERM while a client holds a connection with a request in progress: the process
+    // exits within the grace period, not when the client gives up.
+    let mut stuck = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stuck
+        .write_all(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut process = child.0.take().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &process.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || process.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "exited after {:?}",
+        started.elapsed()
+    );
+    drop(stuck);
+}
+
+#[tokio::test]
+async fn one_address_holds_a_bounded_number_of_connections() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::builder()
+        .configure(|c| c.max_connections_per_address = 20)
+        .build()
+        .await;
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(tokio::net::TcpStream::connect(app.address).await.unwrap());
+    }
+    // Give the server time to take them all.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), extra.read(&mut buf))
+        .await
+        .expect("closed at once, not left hanging");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // When one closes, a new connection is served again.
+    drop(held.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let response = examreg_test_support::http()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
