@@ -19,6 +19,9 @@ pub struct ImageRules {
     pub min_height: u32,
     pub max_width: u32,
     pub max_height: u32,
+    /// Width × height at most: a small file may claim a huge image that takes hundreds
+    /// of megabytes to decode.
+    pub max_pixels: u64,
     /// Progressive JPEGs have a few scans; thousands are an attack on the decoder.
     pub max_scans: u32,
 }
@@ -136,6 +139,11 @@ pub enum JpegError {
         max_width: u32,
         max_height: u32,
     },
+    MegapixelsTooMany {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
 }
 
 fn kb(bytes: u64) -> String {
@@ -205,17 +213,37 @@ impl fmt::Display for JpegError {
                 f,
                 "图片为 {width}×{height} 像素，超过 {max_width}×{max_height} 像素的上限，请缩小后上传"
             ),
+            JpegError::MegapixelsTooMany {
+                width,
+                height,
+                max_pixels,
+            } => write!(
+                f,
+                "图片为 {width}×{height} 像素（约 {} 万像素），超过 {} 万像素的上限，请缩小后上传",
+                (u64::from(*width) * u64::from(*height)).div_ceil(10_000),
+                max_pixels / 10_000
+            ),
         }
     }
 }
 
 impl std::error::Error for JpegError {}
 
+/// What the markers alone say about a JPEG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Frame {
+    width: u32,
+    height: u32,
+    components: u8,
+    progressive: bool,
+    scans: u32,
+}
+
 /// The frame header and scan count, from the markers alone.
-fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), JpegError> {
+fn structure(bytes: &[u8], max_scans: u32) -> Result<Frame, JpegError> {
     let len = bytes.len();
     let mut i = 2;
-    let mut frame: Option<(u32, u32, bool)> = None;
+    let mut frame: Option<(u32, u32, u8, bool)> = None;
     let mut scans = 0u32;
     loop {
         if i >= len {
@@ -263,10 +291,11 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), Jpeg
                 }
                 let height = u32::from(u16::from_be_bytes([bytes[i + 3], bytes[i + 4]]));
                 let width = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
-                if width == 0 || height == 0 {
+                let components = bytes[i + 7];
+                if width == 0 || height == 0 || components == 0 {
                     return Err(JpegError::UnsupportedKind);
                 }
-                frame = Some((width, height, marker == 0xC2));
+                frame = Some((width, height, components, marker == 0xC2));
             }
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(JpegError::UnsupportedKind);
@@ -296,18 +325,50 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<(u32, u32, bool, u32), Jpeg
         }
         i = end;
     }
-    let Some((width, height, progressive)) = frame else {
+    let Some((width, height, components, progressive)) = frame else {
         return Err(JpegError::Corrupt);
     };
     if scans == 0 {
         return Err(JpegError::Corrupt);
     }
-    Ok((width, height, progressive, scans))
+    Ok(Frame {
+        width,
+        height,
+        components,
+        progressive,
+        scans,
+    })
+}
+
+/// About how many bytes decoding `bytes` takes at its peak, from its header alone (zero
+/// when there is no readable header: the check then refuses it without decoding). The
+/// output is one grey byte a pixel; a progressive image also keeps every coefficient of
+/// every component (two bytes each) until its last scan.
+pub fn decode_memory(bytes: &[u8]) -> u64 {
+    let Ok(frame) = structure(bytes, u32::MAX) else {
+        return 0;
+    };
+    let pixels = u64::from(frame.width) * u64::from(frame.height);
+    let coefficients = if frame.progressive {
+        pixels * u64::from(frame.components) * 2
+    } else {
+        0
+    };
+    pixels + coefficients
 }
 
 /// Checks `bytes` against `rules`; on success the image is a complete, decodable JPEG.
 /// Costs one full decode: call it off the async runtime.
 pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> {
+    inspect_keeping_luma(bytes, rules).map(|(info, _)| info)
+}
+
+/// [`inspect`], handing back the decoded grey image (`width` × `height` bytes) so that
+/// whatever else needs the pixels (the form's barcode) does not decode again.
+pub fn inspect_keeping_luma(
+    bytes: &[u8],
+    rules: &ImageRules,
+) -> Result<(JpegInfo, Vec<u8>), JpegError> {
     let size = bytes.len() as u64;
     if size == 0 {
         return Err(JpegError::Empty);
@@ -327,7 +388,13 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
             min: rules.min_bytes,
         });
     }
-    let (width, height, progressive, scans) = structure(bytes, rules.max_scans)?;
+    let Frame {
+        width,
+        height,
+        progressive,
+        scans,
+        ..
+    } = structure(bytes, rules.max_scans)?;
     if width > rules.max_width || height > rules.max_height {
         return Err(JpegError::PixelsTooMany {
             width,
@@ -344,7 +411,17 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
             min_height: rules.min_height,
         });
     }
+    if u64::from(width) * u64::from(height) > rules.max_pixels {
+        return Err(JpegError::MegapixelsTooMany {
+            width,
+            height,
+            max_pixels: rules.max_pixels,
+        });
+    }
+    // Grey is all the checks need: every component's data is still decoded (so a broken
+    // or cut scan is caught), without the colour conversion and upsampling.
     let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma)
         .set_strict_mode(true)
         .set_max_width(rules.max_width as usize)
         .set_max_height(rules.max_height as usize);
@@ -354,8 +431,8 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
     // decoder fills the missing blocks from zero bits once it meets the marker. So the
     // scan is decoded without its end marker, where running out of data is an error.
     let eoi = last_eoi(bytes);
-    match decode(&bytes[..eoi]) {
-        Ok(pixels) if pixels.len() >= expected => {}
+    let luma = match decode(&bytes[..eoi]) {
+        Ok(pixels) if pixels.len() >= expected => pixels,
         Ok(_) => return Err(JpegError::Truncated),
         Err(DecodeErrors::ExhaustedData) => {
             // Rarely a complete scan needs a look past its last bits; settle it exactly:
@@ -366,16 +443,142 @@ pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> 
             if pixels.len() < expected || filled != pixels {
                 return Err(JpegError::Truncated);
             }
+            pixels
         }
         Err(_) => return Err(JpegError::Corrupt),
+    };
+    let mut luma = luma;
+    luma.truncate(expected);
+    Ok((
+        JpegInfo {
+            width,
+            height,
+            progressive,
+            scans,
+            bytes: size,
+        },
+        luma,
+    ))
+}
+
+/// The JPEG as it is kept: the same image without the metadata a file may carry
+/// (comments, application segments with text, maker notes, thumbnails, GPS): only JFIF,
+/// the ICC colour profile and the EXIF orientation stay, so stored bytes never carry
+/// markup or personal data beyond the picture. Call it on bytes [`inspect`] accepted; a
+/// structure it cannot follow is returned unchanged.
+pub fn strip_metadata(bytes: &[u8]) -> Vec<u8> {
+    strip(bytes).unwrap_or_else(|| bytes.to_vec())
+}
+
+fn strip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..2)?);
+    let mut i = 2;
+    loop {
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *bytes.get(i)?;
+        i += 1;
+        if marker == 0xD9 {
+            out.extend_from_slice(&[0xFF, 0xD9]);
+            return Some(out);
+        }
+        if matches!(marker, 0x01 | 0xD0..=0xD7) {
+            out.extend_from_slice(&[0xFF, marker]);
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]));
+        let end = i.checked_add(length)?;
+        let payload = bytes.get(i + 2..end)?;
+        match marker {
+            // Comments, and application segments other than JFIF, EXIF and ICC.
+            0xFE | 0xE3..=0xEF => {}
+            0xE1 => {
+                if let Some(orientation) = exif_orientation(payload).filter(|o| *o != 1) {
+                    out.extend_from_slice(&orientation_only_exif(orientation));
+                }
+            }
+            0xE2 if !payload.starts_with(b"ICC_PROFILE\0") => {}
+            _ => out.extend_from_slice(&bytes[i - 2..end]),
+        }
+        i = end;
+        if marker == 0xDA {
+            // The entropy-coded data, up to the next marker.
+            let start = i;
+            loop {
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
+                    (Some(0xFF), Some(0xFF)) => i += 1,
+                    (Some(0xFF), Some(_)) => break,
+                    (Some(_), _) => i += 1,
+                    (None, _) => return None,
+                }
+            }
+            out.extend_from_slice(&bytes[start..i]);
+        }
     }
-    Ok(JpegInfo {
-        width,
-        height,
-        progressive,
-        scans,
-        bytes: size,
+}
+
+/// The orientation (tag 0x0112) of an EXIF segment's first image directory.
+fn exif_orientation(payload: &[u8]) -> Option<u16> {
+    let tiff = payload.strip_prefix(b"Exif\0\0")?;
+    let big = match tiff.get(..2)? {
+        b"MM" => true,
+        b"II" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b = [*tiff.get(at)?, *tiff.get(at + 1)?];
+        Some(if big {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b = [
+            *tiff.get(at)?,
+            *tiff.get(at + 1)?,
+            *tiff.get(at + 2)?,
+            *tiff.get(at + 3)?,
+        ];
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd)?);
+    (0..entries.min(256)).find_map(|n| {
+        let entry = ifd + 2 + n * 12;
+        (u16_at(entry)? == 0x0112)
+            .then(|| u16_at(entry + 8))
+            .flatten()
     })
+}
+
+/// An APP1 segment holding only an EXIF orientation.
+fn orientation_only_exif(orientation: u16) -> Vec<u8> {
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\0*\0\0\0\x08"); // big-endian, first directory at 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // one value
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next directory
+    let length = u16::try_from(2 + 6 + tiff.len()).unwrap_or(u16::MAX);
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&length.to_be_bytes());
+    segment.extend_from_slice(b"Exif\0\0");
+    segment.extend_from_slice(&tiff);
+    segment
 }
 
 /// Where the final end-of-image marker starts (only zero padding may follow it, as

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod journey;
 pub mod money;
 pub mod registration;
+pub mod text;
 pub mod vocab;
 
 pub use clock::{Clock, SystemClock};

@@ -47,6 +47,7 @@ pub async fn build_state(
     exams: ExamCatalog,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
+    let decode_memory_mb = config.decode_memory_mb;
     let store = connect(&config).await?;
     store
         .migrate()
@@ -81,6 +82,11 @@ pub async fn build_state(
         metrics: telemetry::metrics_handle(),
         heavy_work: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(1, usize::from),
+        )),
+        decode_memory: Arc::new(tokio::sync::Semaphore::new(
+            usize::try_from(decode_memory_mb)
+                .unwrap_or(usize::MAX)
+                .max(1),
         )),
         form_key,
     })

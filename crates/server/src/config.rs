@@ -71,6 +71,10 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     #[serde(default)]
     pub notifications: NotificationsConfig,
+    /// Memory (MB) that image decoding may take at once, whatever the number of uploads:
+    /// a decode waits until its share is free.
+    #[serde(default = "defaults::decode_memory_mb")]
+    pub decode_memory_mb: u32,
     /// `/readyz` answers 503 when the data directory or a local file store has less free
     /// space than this (MB): a full disk refuses writes.
     #[serde(default = "defaults::min_free_disk_mb")]
@@ -174,8 +178,11 @@ mod defaults {
     pub(super) fn request_timeout_secs() -> u64 {
         30
     }
+    pub(super) fn decode_memory_mb() -> u32 {
+        256
+    }
     pub(super) fn header_read_timeout_secs() -> u64 {
-        10
+        20
     }
     pub(super) fn max_connections_per_address() -> usize {
         128

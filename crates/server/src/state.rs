@@ -19,8 +19,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub metrics: PrometheusHandle,
-    /// Bounds CPU-heavy work off the runtime (JPEG decoding, later PDF): one per core.
+    /// Bounds CPU-heavy work off the runtime (JPEG decoding, PDF): one per core.
     pub heavy_work: Arc<tokio::sync::Semaphore>,
+    /// Bounds the memory image decoding may take at once: one permit per MiB
+    /// (`decode_memory_mb`); a decode holds as many as its header says it needs.
+    pub decode_memory: Arc<tokio::sync::Semaphore>,
     /// Makes and checks the verification codes of printed application forms.
     pub form_key: crate::secrets::FormKey,
 }

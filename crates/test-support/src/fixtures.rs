@@ -142,6 +142,30 @@ pub fn scan_of_pdf(pdf: &[u8], dpi: u32, nudge: u8) -> Vec<u8> {
     }
 }
 
+/// A grey JPEG of `side` × `side` pixels that compresses to almost nothing: a pale page
+/// with a few lines, the shape of a decompression bomb (few bytes, many pixels).
+pub fn sparse_page(side: u32, seed: u32) -> Vec<u8> {
+    // Flat but for one dark line: each 8×8 block costs only its few bits of Huffman code.
+    let img = image::GrayImage::from_fn(side, side, |_, y| {
+        image::Luma([if y == 8 * (seed % 64) { 40 } else { 235 }])
+    });
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 60)
+        .write_image(img.as_raw(), side, side, image::ExtendedColorType::L8)
+        .unwrap();
+    out
+}
+
+/// `jpeg` with a comment segment after its start marker.
+pub fn with_comment(jpeg: &[u8], comment: &[u8]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(comment);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

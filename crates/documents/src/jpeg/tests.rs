@@ -10,6 +10,7 @@ const MATERIALS: ImageRules = ImageRules {
     min_height: 200,
     max_width: 8000,
     max_height: 8000,
+    max_pixels: 25_000_000,
     max_scans: 64,
 };
 
@@ -228,5 +229,99 @@ fn thumbnails_keep_the_aspect_and_never_enlarge() {
     assert_eq!(
         thumbnail(b"\xff\xd8\xff junk", 240),
         Err(JpegError::Corrupt)
+    );
+}
+
+#[test]
+fn a_small_file_claiming_too_many_pixels_is_refused_before_decoding() {
+    let mut bytes = good();
+    // 6000 × 6000 is inside the side limits, but 36 million pixels.
+    let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    bytes[sof + 5..sof + 7].copy_from_slice(&6000u16.to_be_bytes());
+    bytes[sof + 7..sof + 9].copy_from_slice(&6000u16.to_be_bytes());
+    let err = inspect(&bytes, &MATERIALS).unwrap_err();
+    assert_eq!(
+        err,
+        JpegError::MegapixelsTooMany {
+            width: 6000,
+            height: 6000,
+            max_pixels: 25_000_000
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "图片为 6000×6000 像素（约 3600 万像素），超过 2500 万像素的上限，请缩小后上传"
+    );
+    assert_eq!(
+        decode_memory(&bytes),
+        36_000_000,
+        "baseline: the grey output"
+    );
+}
+
+/// `jpeg` with segments inserted after SOI.
+fn with_segments(jpeg: &[u8], segments: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    for (marker, payload) in segments {
+        out.extend_from_slice(&[0xFF, *marker]);
+        out.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// An EXIF segment payload with the orientation and a maker note full of text.
+fn exif(orientation: u16) -> Vec<u8> {
+    let mut p = b"Exif\0\0II*\0\x08\0\0\0".to_vec();
+    p.extend_from_slice(&2u16.to_le_bytes());
+    p.extend_from_slice(&0x0112u16.to_le_bytes());
+    p.extend_from_slice(&3u16.to_le_bytes());
+    p.extend_from_slice(&1u32.to_le_bytes());
+    p.extend_from_slice(&orientation.to_le_bytes());
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&0x010Eu16.to_le_bytes()); // ImageDescription, with markup
+    p.extend_from_slice(&2u16.to_le_bytes());
+    p.extend_from_slice(&20u32.to_le_bytes());
+    p.extend_from_slice(&38u32.to_le_bytes());
+    p.extend_from_slice(&0u32.to_le_bytes());
+    p.extend_from_slice(b"<script>alert(1)</script>\0\0\0");
+    p
+}
+
+#[test]
+fn stored_bytes_keep_the_picture_and_lose_the_metadata() {
+    let plain = good();
+    let loaded = with_segments(
+        &plain,
+        &[
+            (0xE1, &exif(6)),
+            (
+                0xFE,
+                b"<?php system($_GET['c']); ?><script>alert(1)</script>",
+            ),
+            (0xED, b"Photoshop 3.0\08BIM <script>"),
+            (0xE2, b"ICC_PROFILE\0\x01\x01 not really a profile"),
+        ],
+    );
+    assert!(inspect(&loaded, &MATERIALS).is_ok());
+    let kept = strip_metadata(&loaded);
+    let text = String::from_utf8_lossy(&kept);
+    assert!(!text.contains("<script"), "no markup is stored");
+    assert!(!text.contains("<?php"));
+    assert!(text.contains("ICC_PROFILE"), "the colour profile stays");
+    let app1 = kept.windows(2).position(|w| w == [0xFF, 0xE1]).unwrap();
+    assert_eq!(
+        exif_orientation(&kept[app1 + 4..]),
+        Some(6),
+        "and so does the orientation"
+    );
+    let (_, before) = inspect_keeping_luma(&loaded, &MATERIALS).unwrap();
+    let (_, after) = inspect_keeping_luma(&kept, &MATERIALS).unwrap();
+    assert_eq!(before, after, "the same picture");
+    assert_eq!(
+        strip_metadata(&plain),
+        plain,
+        "nothing to strip: the same bytes"
     );
 }

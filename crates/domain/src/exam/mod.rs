@@ -103,6 +103,8 @@ pub struct ImageLimits {
     pub min_height: u32,
     pub max_width: u32,
     pub max_height: u32,
+    /// Width × height at most (a small file can claim a huge image).
+    pub max_pixels: u64,
 }
 
 /// Upload rules: materials and the registration photo have separate rules.

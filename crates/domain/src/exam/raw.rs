@@ -110,6 +110,9 @@ pub(super) struct RawImageLimits {
     pub min_height: u32,
     pub max_width: u32,
     pub max_height: u32,
+    /// Default: 25 (million pixels), about an A4 page scanned at 600 dpi.
+    #[serde(default)]
+    pub max_megapixels: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,11 @@ pub(crate) const HARD_MAX_UPLOAD_KB: u32 = 10 * 1024;
 pub(crate) const HARD_MAX_SIDE_PX: u32 = 12_000;
 /// Returns close this long before the resubmit deadline unless a definition says when.
 const DEFAULT_RETURN_LEAD_HOURS: i64 = 24;
+/// The pixel cap of an image unless a definition sets one: about an A4 page at 600 dpi,
+/// and about 40 MB of grey pixels to decode.
+const DEFAULT_MAX_MEGAPIXELS: u32 = 25;
+/// No definition may allow more: it bounds the memory one decode takes.
+const HARD_MAX_MEGAPIXELS: u32 = 100;
 /// A slot with more files than this is a typo.
 const HARD_MAX_FILES_PER_SLOT: u8 = 20;
 
@@ -205,6 +210,15 @@ impl Checker<'_> {
         if raw.max_kb < raw.min_kb {
             return Err(self.err(at("max_kb"), "不能小于 min_kb"));
         }
+        if raw
+            .max_megapixels
+            .is_some_and(|mp| mp == 0 || mp > HARD_MAX_MEGAPIXELS)
+        {
+            return Err(self.err(
+                at("max_megapixels"),
+                format!("须在 1 到 {HARD_MAX_MEGAPIXELS} 之间"),
+            ));
+        }
         if raw.max_kb > HARD_MAX_UPLOAD_KB {
             return Err(self.err(at("max_kb"), format!("不能超过 {HARD_MAX_UPLOAD_KB}")));
         }
@@ -232,6 +246,7 @@ impl Checker<'_> {
             min_height: raw.min_height,
             max_width: raw.max_width,
             max_height: raw.max_height,
+            max_pixels: u64::from(raw.max_megapixels.unwrap_or(DEFAULT_MAX_MEGAPIXELS)) * 1_000_000,
         })
     }
 

@@ -209,6 +209,8 @@ pub enum PersonNameError {
     TooLong,
     #[error("姓名只能包含文字、间隔号“·”、空格、连字符和撇号")]
     Characters,
+    #[error("姓名中含有{0}，请删除后重新输入")]
+    Unwanted(crate::text::Unwanted),
 }
 
 impl PersonName {
@@ -223,6 +225,9 @@ impl PersonName {
                 c => c,
             })
             .collect();
+        if let Some(unwanted) = crate::text::first_unwanted(&normalised) {
+            return Err(PersonNameError::Unwanted(unwanted));
+        }
         let words: Vec<&str> = normalised.split_whitespace().collect();
         let name = words.join(" ");
         if name.is_empty() {

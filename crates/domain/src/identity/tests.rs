@@ -192,7 +192,16 @@ fn names_accept_rare_characters_and_the_middle_dot() {
     assert_eq!(ok("e\u{301}mile"), Ok("\u{e9}mile".to_owned()), "NFC");
     assert_eq!(ok(""), Err(PersonNameError::Empty));
     assert_eq!(ok("张三3"), Err(PersonNameError::Characters));
-    assert_eq!(ok("张\u{0}三"), Err(PersonNameError::Characters));
+    assert_eq!(
+        ok("张\u{0}三"),
+        Err(PersonNameError::Unwanted(crate::text::Unwanted::Control(
+            '\u{0}'
+        )))
+    );
+    assert_eq!(
+        ok("张\u{200B}三").map_err(|e| e.to_string()),
+        Err("姓名中含有看不见的零宽字符（U+200B），请删除后重新输入".to_owned())
+    );
     assert_eq!(ok("<script>"), Err(PersonNameError::Characters));
     assert_eq!(ok("·张三"), Err(PersonNameError::Characters));
     assert_eq!(ok(&"张".repeat(51)), Err(PersonNameError::TooLong));

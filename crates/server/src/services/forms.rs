@@ -6,7 +6,6 @@
 //! the guide's step 三 says; before that the answer names what to finish (chosen over
 //! printing a partial form that would have to be printed again anyway).
 
-use bytes::Bytes;
 use examreg_documents::form::{self as pdf, ApplicationForm, FormError, FormFields};
 use examreg_domain::account::CandidateId;
 use examreg_domain::exam::ExamDefinition;
@@ -282,25 +281,14 @@ pub enum ScanVerdict {
     Foreign,
 }
 
-/// Reads the barcode of a form scan (off the runtime) and judges it against `record`.
-pub async fn judge_scan(
-    app: &AppState,
-    record: &Registration,
-    bytes: Bytes,
-) -> Result<ScanVerdict, FormServiceError> {
-    let _permit = app
-        .heavy_work
-        .acquire()
-        .await
-        .map_err(|e| FormServiceError::Internal(e.to_string()))?;
-    let read = tokio::task::spawn_blocking(move || pdf::read_barcode_from_jpeg(&bytes))
-        .await
-        .map_err(|e| FormServiceError::Internal(e.to_string()))?;
-    let Some(printed) = read.ok().as_deref().and_then(parse_barcode) else {
-        return Ok(ScanVerdict::Unreadable);
+/// Judges what the barcode of a form scan said (`None`: nothing readable) against
+/// `record`.
+pub fn judge_barcode(record: &Registration, read: Option<&str>) -> ScanVerdict {
+    let Some(printed) = read.and_then(parse_barcode) else {
+        return ScanVerdict::Unreadable;
     };
     let current = record.form_revision;
-    Ok(if printed.no != record.no {
+    if printed.no != record.no {
         ScanVerdict::Foreign
     } else if i64::from(printed.revision) == i64::from(current) {
         ScanVerdict::Current
@@ -311,5 +299,5 @@ pub async fn judge_scan(
         }
     } else {
         ScanVerdict::Foreign
-    })
+    }
 }

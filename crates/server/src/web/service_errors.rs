@@ -215,6 +215,26 @@ impl From<crate::services::registrations::save_section::SaveError> for AppError 
                 message: "填写的信息有误，请按提示修改".into(),
                 fields: fields.into_iter().map(|(k, v)| (k, vec![v])).collect(),
             },
+            SaveError::Unprintable(fields) => AppError::Invalid {
+                message: "有的字无法打印在申请表上，请按提示修改".into(),
+                fields: fields
+                    .into_iter()
+                    .map(|(field, chars)| {
+                        let label = crate::web::candidate::registration_form::label(field).0;
+                        let chars: Vec<String> = chars
+                            .iter()
+                            .map(|c| format!("“{c}”（U+{:04X}）", u32::from(*c)))
+                            .collect();
+                        (
+                            field.to_owned(),
+                            vec![format!(
+                                "{label}中的{}无法打印在申请表上，请改用常用字或拼音",
+                                chars.join("、")
+                            )],
+                        )
+                    })
+                    .collect(),
+            },
             SaveError::Store(e) => e.into(),
         }
     }

@@ -550,3 +550,189 @@ async fn one_address_holds_a_bounded_number_of_connections() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn text_the_form_cannot_print_is_refused_when_typed_and_invisible_characters_are_named() {
+    let app = TestApp::new().await;
+    // A name with a character the form's fonts lack is refused at sign-up, naming it.
+    let response = examreg_test_support::http()
+        .post(app.url("/api/v1/accounts"))
+        .json(&serde_json::json!({
+            "username": "rare.name", "password": "长江后浪推前浪 2024", "name": "张\u{2A6A5}",
+            "id_type": "resident_id", "id_number": examreg_test_support::resident_id(777),
+            "phone": "13800000777",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let message = body["error"]["fields"]["name"][0].as_str().unwrap();
+    assert!(
+        message.contains("U+2A6A5") && message.contains("无法打印"),
+        "{message}"
+    );
+
+    // Typed text with such a character, or an invisible one, is refused when saved.
+    let (client, no) = crate::journey::nurse(&app, "shanghai_hukou").await;
+    let save_work = |employer: &str| {
+        let client = client.clone();
+        let path = format!("/api/v1/registrations/{no}/sections/work");
+        let body = serde_json::json!({"employer": employer, "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8});
+        async move { crate::journey::send(&client, Method::PUT, &path, body).await }
+    };
+    let (status, body) = save_work("上海市\u{2A6A5}医院").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["fields"]["employer"][0].as_str().unwrap();
+    assert!(
+        message.contains("单位名称中的") && message.contains("U+2A6A5"),
+        "{message}"
+    );
+    let (status, body) = save_work("上海市第一\u{200B}人民医院").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["employer"][0],
+        "单位名称中含有看不见的零宽字符（U+200B），请删除后重新填写"
+    );
+    let (status, _) = save_work("上海市第一人民医院\u{202E}").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = save_work("上海市第一人民医院😀").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // And the registration still prints.
+    let (_, mine) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(mine["sections"]["work"]["employer"], "上海市第一人民医院");
+}
+
+#[tokio::test]
+async fn markup_hidden_in_a_jpeg_is_not_stored_and_huge_pixel_counts_are_refused_unread() {
+    let app = TestApp::new().await;
+    let (client, no) = crate::journey::nurse(&app, "shanghai_hukou").await;
+    let planted = examreg_test_support::fixtures::with_comment(
+        &examreg_test_support::fixtures::material(31),
+        b"<?php system($_GET['c']); ?><script>alert(document.cookie)</script>",
+    );
+    let (status, body) = client.upload(&no, "3-1", planted.clone(), "scan.jpg").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let stored = client
+        .get(&format!(
+            "/api/v1/registrations/{no}/files/{}",
+            body["id"].as_str().unwrap()
+        ))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&stored);
+    assert!(
+        !text.contains("<script") && !text.contains("<?php"),
+        "stored as a picture only"
+    );
+    assert_eq!(body["size"], stored.len());
+    assert!(stored.len() < planted.len());
+
+    // 6000 × 6000 is inside the side limits but over the pixel cap.
+    let mut bomb = examreg_test_support::fixtures::material(32);
+    let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    bomb[sof + 5..sof + 7].copy_from_slice(&6000u16.to_be_bytes());
+    bomb[sof + 7..sof + 9].copy_from_slice(&6000u16.to_be_bytes());
+    let (status, body) = client.upload(&no, "3-1", bomb, "bomb.jpg").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("万像素的上限"),
+        "{body}"
+    );
+}
+
+/// The peak resident memory of a process so far, in MB.
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+#[tokio::test]
+async fn concurrent_decompression_bombs_stay_inside_the_decode_memory_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = examreg_test_support::TestDb::create(dir.path()).await;
+    let port = crate::cli::free_port();
+    let mut command = crate::cli::examreg(dir.path());
+    command
+        .args(["serve", "--demo"])
+        .env("EXAMREG_DATABASE_URL", &db.url)
+        .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("EXAMREG_DECODE_MEMORY_MB", "64")
+        .env(
+            "EXAMREG_STORAGE_URL",
+            examreg_test_support::test_storage_url(dir.path()),
+        );
+    let (child, _) = crate::cli::spawn_serving(command);
+    let child = KillOnDrop(Some(child));
+    let pid = child.0.as_ref().unwrap().id();
+    let base = format!("http://127.0.0.1:{port}");
+    // Twelve at once of each: headers claiming 8000 × 8000 (refused unread), and pages of
+    // 11.6 million pixels in under 150 KB (as many as a baseline JPEG packs in) that
+    // decode to 11.6 MB each.
+    let mut bombs = Vec::new();
+    for n in 0..12u32 {
+        let mut claim = examreg_test_support::fixtures::material(5000 + n);
+        let sof = claim.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        claim[sof + 5..sof + 7].copy_from_slice(&8000u16.to_be_bytes());
+        claim[sof + 7..sof + 9].copy_from_slice(&8000u16.to_be_bytes());
+        bombs.push((claim, StatusCode::UNPROCESSABLE_ENTITY));
+        let page = examreg_test_support::fixtures::sparse_page(3400, n);
+        assert!(page.len() <= 150 * 1024, "{} bytes", page.len());
+        bombs.push((page, StatusCode::CONFLICT)); // decoded, then the 3-1 slot is full
+    }
+    let (client, no) = {
+        let login = examreg_test_support::register_candidate_at(&base, "bomber", 4321).await;
+        let client = examreg_test_support::sign_in_at(
+            &base,
+            "/api/v1/session",
+            &login.username,
+            &login.password,
+        )
+        .await;
+        let no = crate::journey::nurse_registration(&client, "demo", "shanghai_hukou").await;
+        (client, no)
+    };
+    let idle = peak_rss_mb(pid);
+
+    let uploads = bombs.into_iter().map(|(bytes, _)| {
+        let client = client.clone();
+        let no = no.clone();
+        async move { client.upload(&no, "10", bytes, "page.jpg").await.0 }
+    });
+    let statuses = futures::future::join_all(uploads).await;
+    assert!(
+        statuses.iter().all(|s| [
+            StatusCode::CREATED,
+            StatusCode::CONFLICT,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+        .contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        12,
+        "the claims are refused"
+    );
+    let peak = peak_rss_mb(pid);
+    eprintln!("decode bombs: {idle} MB idle, {peak} MB at the peak (budget 64 MB)");
+    assert!(
+        peak < idle + 64 + 96,
+        "peak {peak} MB against {idle} MB idle and a 64 MB decode budget"
+    );
+}

@@ -308,7 +308,7 @@ async fn the_materials_page_offers_the_form_and_says_when_the_upload_is_stale() 
 }
 
 #[tokio::test]
-async fn a_name_the_font_cannot_print_is_named_instead_of_printed_as_a_box() {
+async fn a_name_the_font_cannot_print_is_named_at_sign_up_not_found_at_printing() {
     let app = TestApp::new().await;
     let id_number = examreg_test_support::resident_id(4242);
     let response = examreg_test_support::http()
@@ -320,27 +320,10 @@ async fn a_name_the_font_cannot_print_is_named_instead_of_printed_as_a_box() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let client = examreg_test_support::sign_in_at(
-        &app.url(""),
-        "/api/v1/session",
-        "rarename",
-        "长江后浪推前浪 2024",
-    )
-    .await;
-    let no = crate::journey::nurse_registration(&client, "2025-shanghai", "shanghai_hukou").await;
-    confirm_photo(&client, &no).await;
-    let response = client
-        .get(&format!("/api/v1/registrations/{no}/form.pdf"))
-        .await;
-    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "form_unprintable");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("姓名中的「𠮷」无法打印"),
-        "{body}"
+    assert_eq!(
+        body["error"]["fields"]["name"][0],
+        "姓名中的“𠮷”（U+20BB7）暂时无法打印在申请表上。请先用拼音代替该字注册，并向报名点说明"
     );
 }

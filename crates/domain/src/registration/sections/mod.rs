@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::Sections;
 use crate::exam::ExamDefinition;
 use crate::identity::IdNumber;
 use crate::vocab::{
@@ -163,6 +164,48 @@ impl Section {
                 "residency_training",
                 "special_case",
             ],
+        }
+    }
+}
+
+impl Sections {
+    /// The typed text of `section` that the application form prints, by field name (the
+    /// rest is chosen from lists, dates and numbers, which the form's font always has).
+    pub fn printed_free_text(&self, section: Section) -> Vec<(&'static str, &str)> {
+        match section {
+            Section::Basic => Vec::new(),
+            Section::Exam => self
+                .exam
+                .iter()
+                .flat_map(|e| {
+                    [
+                        ("current_qualification", e.current_qualification.as_str()),
+                        ("previous_ticket_no", e.previous_ticket_no.as_str()),
+                    ]
+                })
+                .collect(),
+            Section::Education => self
+                .education
+                .iter()
+                .flat_map(|e| {
+                    [
+                        ("school", e.school.as_str()),
+                        ("major", e.major.as_str()),
+                        ("school_note", e.school_note.as_str()),
+                        ("major_note", e.major_note.as_str()),
+                    ]
+                })
+                .collect(),
+            Section::Work => self
+                .work
+                .iter()
+                .flat_map(|w| {
+                    [
+                        ("employer", w.employer.as_str()),
+                        ("employer_affiliation", w.employer_affiliation.as_str()),
+                    ]
+                })
+                .collect(),
         }
     }
 }

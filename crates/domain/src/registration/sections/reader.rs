@@ -47,8 +47,8 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        if value.chars().any(char::is_control) {
-            self.fail(field, format!("{label}不能包含控制字符"));
+        if let Some(unwanted) = crate::text::first_unwanted(&value) {
+            self.fail(field, format!("{label}中含有{unwanted}，请删除后重新填写"));
             return None;
         }
         if required && value.is_empty() {

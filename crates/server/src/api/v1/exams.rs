@@ -140,6 +140,8 @@ pub struct ImageLimitsDto {
     pub min_height: u32,
     pub max_width: u32,
     pub max_height: u32,
+    /// Width × height at most.
+    pub max_pixels: u64,
 }
 
 /// A material slot of the exam's catalog. Which slots apply to a registration, and why,
@@ -163,6 +165,7 @@ fn limits(l: &ImageLimits) -> ImageLimitsDto {
         min_height: l.min_height,
         max_width: l.max_width,
         max_height: l.max_height,
+        max_pixels: l.max_pixels,
     }
 }
 

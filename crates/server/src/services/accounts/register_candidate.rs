@@ -68,7 +68,17 @@ pub async fn register_candidate(
     let name = PersonName::parse(&input.name);
     check(
         "name",
-        name.as_ref().map(|_| ()).map_err(ToString::to_string),
+        name.as_ref().map_err(ToString::to_string).and_then(|name| {
+            // The name is printed on the application form: a character its fonts lack
+            // would only be found at printing, too late to fix.
+            match examreg_documents::form::missing_glyphs(name.as_str()).first() {
+                None => Ok(()),
+                Some(c) => Err(format!(
+                    "姓名中的“{c}”（U+{:04X}）暂时无法打印在申请表上。请先用拼音代替该字注册，并向报名点说明",
+                    u32::from(*c)
+                )),
+            }
+        }),
     );
     let id_type = IdType::from_key(input.id_type.trim());
     check(
@@ -103,6 +113,9 @@ pub async fn register_candidate(
     else {
         return Err(RegisterError::Invalid(problems));
     };
+    if !problems.is_empty() {
+        return Err(RegisterError::Invalid(problems));
+    }
     let password_hash = app.passwords.hash(&password).await?;
 
     let txn = app.store.write().await?;

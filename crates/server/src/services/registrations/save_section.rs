@@ -34,6 +34,9 @@ pub enum SaveError {
     Conflict { current_revision: i32 },
     #[error("invalid fields")]
     Invalid(FieldErrors),
+    /// Typed text the application form's fonts cannot print: field, characters.
+    #[error("unprintable")]
+    Unprintable(Vec<(&'static str, Vec<char>)>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -101,6 +104,17 @@ pub async fn save_section(
         Section::Work => {
             sections.work = Some(WorkSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
         }
+    }
+    // What cannot be printed is refused now, not at printing (when it could no longer be
+    // fixed in time).
+    let unprintable: Vec<(&'static str, Vec<char>)> = sections
+        .printed_free_text(section)
+        .into_iter()
+        .map(|(field, text)| (field, examreg_documents::form::missing_glyphs(text)))
+        .filter(|(_, chars)| !chars.is_empty())
+        .collect();
+    if !unprintable.is_empty() {
+        return Err(SaveError::Unprintable(unprintable));
     }
     if sections == record.sections {
         return Ok(Saved {

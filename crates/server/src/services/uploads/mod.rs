@@ -91,6 +91,7 @@ fn rules(limits: &ImageLimits) -> ImageRules {
         min_height: limits.min_height,
         max_width: limits.max_width,
         max_height: limits.max_height,
+        max_pixels: limits.max_pixels,
         max_scans: 64,
     }
 }
@@ -108,21 +109,60 @@ async fn editable(
     Ok((record, exam))
 }
 
-/// Checks the bytes off the async runtime, at most one check per core at a time.
+/// An upload that passed the check.
+struct Checked {
+    /// The bytes as they are kept: the same picture without its metadata.
+    bytes: Bytes,
+    info: jpeg::JpegInfo,
+    /// For a form scan: the text of the barcode read from it, if any.
+    barcode: Option<String>,
+}
+
+/// Permits of `app.decode_memory` (MiB) a decode of `bytes` takes, as its header says;
+/// never more than all of them.
+pub(crate) fn memory_permits(app: &AppState, bytes: &[u8], factor: u64) -> u32 {
+    let mib = (jpeg::decode_memory(bytes) * factor)
+        .div_ceil(1 << 20)
+        .max(1);
+    u32::try_from(mib)
+        .unwrap_or(u32::MAX)
+        .min(app.config.decode_memory_mb.max(1))
+}
+
+/// Checks the bytes off the async runtime, in one decode: at most one check per core and
+/// no more decode memory than configured at a time; for a form scan the barcode is read
+/// from the same decoded pixels.
 async fn check(
     app: &AppState,
     bytes: Bytes,
     rules: ImageRules,
-) -> Result<jpeg::JpegInfo, UploadError> {
-    let _permit = app
-        .heavy_work
-        .acquire()
+    read_barcode: bool,
+) -> Result<Checked, UploadError> {
+    let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
+    let _memory = app
+        .decode_memory
+        .acquire_many(memory_permits(app, &bytes, 1))
         .await
-        .map_err(|e| UploadError::Task(e.to_string()))?;
-    let info = tokio::task::spawn_blocking(move || jpeg::inspect(&bytes, &rules))
-        .await
-        .map_err(|e| UploadError::Task(e.to_string()))??;
-    Ok(info)
+        .map_err(task)?;
+    let _cpu = app.heavy_work.acquire().await.map_err(task)?;
+    let (info, kept, barcode) = tokio::task::spawn_blocking(move || {
+        let (info, luma) = jpeg::inspect_keeping_luma(&bytes, &rules)?;
+        let barcode = read_barcode
+            .then(|| examreg_documents::form::decode_code128(&luma, info.width, info.height).ok())
+            .flatten();
+        drop(luma);
+        Ok::<_, JpegError>((info, jpeg::strip_metadata(&bytes), barcode))
+    })
+    .await
+    .map_err(|e| UploadError::Task(e.to_string()))??;
+    Ok(Checked {
+        info: jpeg::JpegInfo {
+            bytes: kept.len() as u64,
+            ..info
+        },
+        bytes: Bytes::from(kept),
+        barcode,
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -148,9 +188,9 @@ async fn store_file(
     candidate: CandidateId,
     record: &Registration,
     target: Target<'_>,
-    bytes: Bytes,
-    info: jpeg::JpegInfo,
+    checked: Checked,
 ) -> Result<UploadedFile, UploadError> {
+    let Checked { bytes, info, .. } = checked;
     let Target {
         slot,
         title,

@@ -75,11 +75,14 @@ async fn bytes_of(
         return Ok(bytes);
     }
     let original = app.files.get(&upload.storage_key).await?;
-    let _permit = app
-        .heavy_work
-        .acquire()
+    let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
+    // A colour decode: about three times the grey one.
+    let _memory = app
+        .decode_memory
+        .acquire_many(super::memory_permits(app, &original, 3))
         .await
-        .map_err(|e| UploadError::Task(e.to_string()))?;
+        .map_err(task)?;
+    let _cpu = app.heavy_work.acquire().await.map_err(task)?;
     let thumb = tokio::task::spawn_blocking(move || jpeg::thumbnail(&original, THUMBNAIL_SIDE))
         .await
         .map_err(|e| UploadError::Task(e.to_string()))??;

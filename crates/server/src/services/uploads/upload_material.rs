@@ -26,16 +26,16 @@ pub async fn upload_material(
             title: slot.title.clone(),
         });
     }
-    let info = check(app, bytes.clone(), rules(&exam.uploads.materials)).await?;
-    let barcode = if slot.id.as_str() == SlotId::FORM {
-        match forms::judge_scan(app, &record, bytes.clone()).await {
-            Ok(ScanVerdict::Current) => Some(FormBarcode::Current),
-            Ok(ScanVerdict::Unreadable) => Some(FormBarcode::Unreadable),
-            Ok(ScanVerdict::Stale { printed, current }) => {
+    let is_form = slot.id.as_str() == SlotId::FORM;
+    let checked = check(app, bytes, rules(&exam.uploads.materials), is_form).await?;
+    let barcode = if is_form {
+        match forms::judge_barcode(&record, checked.barcode.as_deref()) {
+            ScanVerdict::Current => Some(FormBarcode::Current),
+            ScanVerdict::Unreadable => Some(FormBarcode::Unreadable),
+            ScanVerdict::Stale { printed, current } => {
                 return Err(UploadError::StaleForm { printed, current });
             }
-            Ok(ScanVerdict::Foreign) => return Err(UploadError::ForeignForm),
-            Err(e) => return Err(UploadError::Task(e.to_string())),
+            ScanVerdict::Foreign => return Err(UploadError::ForeignForm),
         }
     } else {
         None
@@ -47,5 +47,5 @@ pub async fn upload_material(
         replace_existing: false,
         barcode,
     };
-    store_file(app, candidate, &record, target, bytes, info).await
+    store_file(app, candidate, &record, target, checked).await
 }

@@ -14,7 +14,7 @@ pub async fn upload_photo(
     bytes: Bytes,
 ) -> Result<UploadedFile, UploadError> {
     let (record, exam) = editable(app, candidate, no).await?;
-    let info = check(app, bytes.clone(), rules(&exam.uploads.photo)).await?;
+    let checked = check(app, bytes, rules(&exam.uploads.photo), false).await?;
     let target = Target {
         slot: PHOTO_SLOT,
         title: "报名照片",
@@ -22,5 +22,5 @@ pub async fn upload_photo(
         replace_existing: true,
         barcode: None,
     };
-    store_file(app, candidate, &record, target, bytes, info).await
+    store_file(app, candidate, &record, target, checked).await
 }

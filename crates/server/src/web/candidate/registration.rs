@@ -430,7 +430,17 @@ pub async fn section_submit(
             };
             Ok(Redirect::to(&to).into_response())
         }
-        Err(SaveError::Invalid(errors)) => {
+        Err(err @ (SaveError::Invalid(_) | SaveError::Unprintable(_))) => {
+            // The same per-field messages as the API, beside each field.
+            let AppError::Invalid { fields, .. } = AppError::from(err) else {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "a field error without fields"
+                )));
+            };
+            let errors: FieldErrors = fields
+                .into_iter()
+                .filter_map(|(field, messages)| Some((field, messages.into_iter().next()?)))
+                .collect();
             let (record, exam) = owned(&app, candidate.id, &no).await?;
             let record = record.as_seen_by_candidate(&exam, app.clock.now());
             let account = account(&app, &candidate).await?;
