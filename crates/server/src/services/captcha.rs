@@ -38,10 +38,10 @@ pub async fn new_challenge(app: &AppState) -> Result<Challenge, StoreError> {
     let txn = app.store.write().await?;
     captchas::create(&*txn, &id, &answer_hash(&id, &digits), now, expires_at).await?;
     txn.commit().await?;
-    let svg = examreg_documents::captcha::draw_svg(&digits, random_seed());
+    let png = examreg_documents::captcha::draw_png(&digits, random_seed());
     Ok(Challenge {
         id,
-        image: format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
+        image: format!("data:image/png;base64,{}", STANDARD.encode(png)),
         expires_at,
     })
 }

@@ -25,7 +25,7 @@ async fn brute_force_meets_a_captcha_but_the_owner_still_gets_in() {
         challenge["image"]
             .as_str()
             .unwrap()
-            .starts_with("data:image/svg+xml;base64,")
+            .starts_with("data:image/png;base64,")
     );
     let id = challenge["id"].as_str().unwrap().to_owned();
     let answer = app.solve_captcha(&id).await;

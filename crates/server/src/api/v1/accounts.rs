@@ -254,7 +254,7 @@ pub async fn put_password(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptchaChallenge {
     pub id: String,
-    /// An SVG as a `data:` URL.
+    /// A PNG as a `data:` URL.
     pub image: String,
     pub expires_at: String,
 }
