@@ -19,9 +19,12 @@ fn the_seed_changes_the_drawing() {
 /// every offset and a range of scales, keeping the best overlap.
 struct StrokeFitter;
 
+/// A digit's ink as offsets from its centre.
+type Template = Vec<(i32, i32)>;
+
 impl StrokeFitter {
     /// The ink of `digit`'s strokes at `scale`, as offsets from the digit's centre.
-    fn template(digit: usize, scale: f32) -> Vec<(i32, i32)> {
+    fn template(digit: usize, scale: f32) -> Template {
         let centre = (WIDTH as f32 / 2.0, HEIGHT as f32 / 2.0);
         let mut canvas = Canvas {
             pixels: vec![1.0; (WIDTH * HEIGHT) as usize],
@@ -47,7 +50,7 @@ impl StrokeFitter {
     }
 
     fn solve(pixels: &[u8]) -> String {
-        let templates: Vec<Vec<(usize, Vec<(i32, i32)>)>> = [6.0, 6.75, 7.5]
+        let templates: Vec<Vec<(usize, Template)>> = [6.0, 6.75, 7.5]
             .iter()
             .map(|scale| (0..10).map(|d| (d, Self::template(d, *scale))).collect())
             .collect();
