@@ -736,3 +736,69 @@ async fn concurrent_decompression_bombs_stay_inside_the_decode_memory_budget() {
         "peak {peak} MB against {idle} MB idle and a 64 MB decode budget"
     );
 }
+
+#[tokio::test]
+async fn saves_without_a_revision_are_never_refused_for_a_race_they_did_not_ask_about() {
+    let app = TestApp::builder()
+        .configure(|c| c.max_connections_per_address = 1000)
+        .build()
+        .await;
+    let (client, no) = crate::journey::nurse(&app, "shanghai_hukou").await;
+    // 200 requests at once on one registration: saves of two sections without a revision,
+    // and uploads (each of which moves the revision on).
+    let requests = (0..200u32).map(|n| {
+        let client = client.clone();
+        let no = no.clone();
+        async move {
+            match n % 4 {
+                0 | 1 => {
+                    let body = serde_json::json!({"employer": format!("上海市第{}人民医院", n % 10), "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8});
+                    crate::journey::send(
+                        &client,
+                        Method::PUT,
+                        &format!("/api/v1/registrations/{no}/sections/work"),
+                        body,
+                    )
+                    .await
+                    .0
+                }
+                2 => {
+                    let body = serde_json::json!({"highest_education": "bachelor", "degree": "bachelor", "graduation_date": "2012-07-01", "school": format!("复旦大学{}", n % 7), "major": "护理学"});
+                    crate::journey::send(
+                        &client,
+                        Method::PUT,
+                        &format!("/api/v1/registrations/{no}/sections/education"),
+                        body,
+                    )
+                    .await
+                    .0
+                }
+                _ => {
+                    let (status, _) = client
+                        .upload(&no, "8-1", examreg_test_support::fixtures::material(70_000 + n), "p.jpg")
+                        .await;
+                    // The slot takes ten: the rest are refused as full, which is not a race.
+                    if status == StatusCode::CONFLICT {
+                        StatusCode::CREATED
+                    } else {
+                        status
+                    }
+                }
+            }
+        }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let saves: Vec<_> = statuses
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 4 != 3)
+        .map(|(_, s)| *s)
+        .collect();
+    assert!(
+        saves.iter().all(|s| *s == StatusCode::OK),
+        "{} of {} saves refused: {statuses:?}",
+        saves.iter().filter(|s| **s != StatusCode::OK).count(),
+        saves.len()
+    );
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+}

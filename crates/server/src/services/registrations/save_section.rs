@@ -2,9 +2,10 @@
 //!
 //! The printed data's digest decides the form revision: a save that changes what the
 //! application form shows moves it on (the printed form is then out of date); saving the
-//! same values again writes nothing at all. Saves are compare-and-set on the
-//! registration's revision, so the second of two tabs gets a conflict, never a silent
-//! overwrite.
+//! same values again writes nothing at all. A save that names the revision it was made
+//! on (the page's hidden field, the API's `revision`) is refused when the registration
+//! moved on since, so the second of two tabs gets a conflict, never a silent overwrite;
+//! one without a revision is applied to the registration as it is at that moment.
 
 use examreg_domain::account::{Actor, CandidateId};
 use examreg_domain::clock::CHINA_STANDARD_TIME;
@@ -66,14 +67,14 @@ pub async fn save_section(
     input: &serde_json::Map<String, serde_json::Value>,
     expected_revision: Option<i32>,
 ) -> Result<Saved, SaveError> {
-    let (record, exam) = owned(app, candidate, no).await?;
+    let (found, exam) = owned(app, candidate, no).await?;
     let now = app.clock.now();
-    record.may_edit(&exam, now).map_err(SaveError::Closed)?;
+    found.may_edit(&exam, now).map_err(SaveError::Closed)?;
     if let Some(expected) = expected_revision
-        && expected != record.revision
+        && expected != found.revision
     {
         return Err(SaveError::Conflict {
-            current_revision: record.revision,
+            current_revision: found.revision,
         });
     }
     let account = candidates::get(app.store.conn(), candidate)
@@ -82,6 +83,23 @@ pub async fn save_section(
     let today = now.to_offset(CHINA_STANDARD_TIME).date();
     let id_number = IdNumber::parse(account.id_type, &account.id_number, today)
         .map_err(|e| SaveError::Store(StoreError::Corrupt(format!("stored id number: {e}"))))?;
+
+    // Read, change and write under the registration's lock, so that nothing (an upload,
+    // another section's save) slips in between: a save without a revision never loses a
+    // race it did not ask about, and one with a revision loses only to a real change.
+    let txn = app.store.write().await?;
+    registrations::lock(&*txn, found.id).await?;
+    let record = registrations::find_by_no(&*txn, &found.no)
+        .await?
+        .ok_or(SaveError::NotFound)?;
+    record.may_edit(&exam, now).map_err(SaveError::Closed)?;
+    if let Some(expected) = expected_revision
+        && expected != record.revision
+    {
+        return Err(SaveError::Conflict {
+            current_revision: record.revision,
+        });
+    }
     let ctx = SectionContext {
         exam: &exam,
         today,
@@ -128,8 +146,6 @@ pub async fn save_section(
     } else {
         record.form_revision + 1
     };
-
-    let txn = app.store.write().await?;
     let won = registrations::save_sections(
         &*txn,
         &record,
@@ -141,12 +157,9 @@ pub async fn save_section(
     )
     .await?;
     if !won {
-        drop(txn);
-        let current = registrations::find_by_no(app.store.conn(), &record.no)
-            .await?
-            .map_or(record.revision, |r| r.revision);
+        // Only possible without the row lock (a store that cannot lock): say so.
         return Err(SaveError::Conflict {
-            current_revision: current,
+            current_revision: record.revision,
         });
     }
     audit::record(
