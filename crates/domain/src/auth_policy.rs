@@ -96,6 +96,109 @@ impl ThrottlePolicy {
     }
 }
 
+/// One-time codes sent by SMS or e-mail (sign-up and password reset): how long they live,
+/// how often one recipient may be sent one, and how many one address may ask for.
+///
+/// Every code costs a message to a real person, so the limits protect the recipients
+/// (one phone is never flooded, whatever accounts name it) and the exam area's SMS budget
+/// (one address asking for many phones needs a captcha, then waits). As with sign-in, a
+/// person behind a busy address is asked for a captcha, not shut out, until a ceiling no
+/// hospital reaches in an hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodePolicy {
+    /// How long a code can be used.
+    pub lifetime: Duration,
+    /// Wrong tries after which a code is dead.
+    pub max_tries: u32,
+    /// At most this many codes to one recipient within each window.
+    pub per_recipient: [(Duration, u32); 3],
+    /// Requests from one address are counted over this sliding window.
+    pub address_window: Duration,
+    /// Requests from one address after which each further one needs a captcha.
+    pub address_captcha_after: u32,
+    /// Requests from one address after which it waits for the window to move on.
+    pub address_ceiling: u32,
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        CodePolicy {
+            lifetime: Duration::minutes(10),
+            max_tries: 5,
+            per_recipient: [
+                (Duration::minutes(1), 1),
+                (Duration::hours(1), 5),
+                (Duration::days(1), 10),
+            ],
+            address_window: Duration::hours(1),
+            address_captcha_after: 5,
+            address_ceiling: 120,
+        }
+    }
+}
+
+impl CodePolicy {
+    /// The longest window any limit looks back over.
+    pub fn lookback(&self) -> Duration {
+        self.per_recipient
+            .iter()
+            .map(|(window, _)| *window)
+            .chain([self.address_window])
+            .max()
+            .unwrap_or(self.address_window)
+    }
+
+    /// How long the recipient of codes sent at `sent` (any order) must wait for another;
+    /// `None` when one may go now.
+    pub fn recipient_wait(&self, sent: &[OffsetDateTime], now: OffsetDateTime) -> Option<Duration> {
+        self.per_recipient
+            .iter()
+            .filter_map(|&(window, max)| free_after(sent, window, max, now))
+            .max()
+    }
+
+    /// What a request from an address that asked at `asked` must clear.
+    pub fn address_gate(&self, asked: &[OffsetDateTime], now: OffsetDateTime) -> Gate {
+        if let Some(retry_after) = free_after(asked, self.address_window, self.address_ceiling, now)
+        {
+            return Gate::Wait { retry_after };
+        }
+        let recent = asked
+            .iter()
+            .filter(|at| **at > now - self.address_window)
+            .count();
+        if recent >= usize::try_from(self.address_captcha_after).unwrap_or(usize::MAX) {
+            Gate::CaptchaRequired
+        } else {
+            Gate::Open
+        }
+    }
+}
+
+/// With `max` events allowed per sliding `window`, how long until the next one is: `None`
+/// when it is now.
+fn free_after(
+    events: &[OffsetDateTime],
+    window: Duration,
+    max: u32,
+    now: OffsetDateTime,
+) -> Option<Duration> {
+    let mut recent: Vec<OffsetDateTime> = events
+        .iter()
+        .copied()
+        .filter(|at| *at > now - window)
+        .collect();
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    if recent.len() < max {
+        return None;
+    }
+    // The window frees when enough of the recent events fall out of it that fewer than
+    // `max` remain: the (len - max + 1)-th oldest leaves last.
+    recent.sort_unstable();
+    let leaving = recent[recent.len() - max];
+    Some(leaving + window - now)
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -153,5 +256,57 @@ mod tests {
             "at most an hour"
         );
         assert_eq!(gate(1_000, 60, 0), Gate::CaptchaRequired);
+    }
+
+    fn minutes_ago(list: &[i64]) -> Vec<OffsetDateTime> {
+        list.iter().map(|m| NOW - Duration::minutes(*m)).collect()
+    }
+
+    #[test]
+    fn one_recipient_gets_a_code_a_minute_five_an_hour_ten_a_day() {
+        let policy = CodePolicy::default();
+        assert_eq!(policy.recipient_wait(&[], NOW), None);
+        assert_eq!(
+            policy.recipient_wait(&minutes_ago(&[0]), NOW),
+            Some(Duration::minutes(1))
+        );
+        assert_eq!(policy.recipient_wait(&minutes_ago(&[1]), NOW), None);
+        assert_eq!(
+            policy.recipient_wait(&minutes_ago(&[50, 40, 30, 20, 10]), NOW),
+            Some(Duration::minutes(10)),
+            "the oldest of the five leaves the hour in ten minutes"
+        );
+        let ten_today = minutes_ago(&[600, 500, 400, 300, 200, 180, 170, 160, 150, 140]);
+        assert_eq!(
+            policy.recipient_wait(&ten_today, NOW),
+            Some(Duration::hours(14)),
+            "the oldest of the day's ten leaves the day in 14 hours"
+        );
+    }
+
+    #[test]
+    fn a_busy_address_is_asked_for_captchas_then_waits_for_its_window() {
+        let policy = CodePolicy::default();
+        assert_eq!(
+            policy.address_gate(&minutes_ago(&[1, 2, 3, 4]), NOW),
+            Gate::Open
+        );
+        assert_eq!(
+            policy.address_gate(&minutes_ago(&[1, 2, 3, 4, 5]), NOW),
+            Gate::CaptchaRequired
+        );
+        assert_eq!(
+            policy.address_gate(&minutes_ago(&[61, 62, 63, 64, 65]), NOW),
+            Gate::Open,
+            "an hour later"
+        );
+        let ceiling: Vec<i64> = (0..120).map(|n| n / 3).collect();
+        assert_eq!(
+            policy.address_gate(&minutes_ago(&ceiling), NOW),
+            Gate::Wait {
+                retry_after: Duration::minutes(21)
+            },
+            "the oldest of the 120 asked 39 minutes ago"
+        );
     }
 }

@@ -71,6 +71,8 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     #[serde(default)]
     pub notifications: NotificationsConfig,
+    #[serde(default)]
+    pub codes: CodesConfig,
     /// Memory (MB) that image decoding may take at once, whatever the number of uploads:
     /// a decode waits until its share is free.
     #[serde(default = "defaults::decode_memory_mb")]
@@ -79,6 +81,10 @@ pub struct Config {
     /// space than this (MB): a full disk refuses writes.
     #[serde(default = "defaults::min_free_disk_mb")]
     pub min_free_disk_mb: u64,
+    /// Set by `serve --demo`, never by a file: the server sends no real SMS, so pages show
+    /// the one-time codes they would have carried.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 /// How long a session lives.
@@ -100,7 +106,37 @@ impl Default for SessionConfig {
     }
 }
 
-/// How notifications (reset codes) leave the system, per channel.
+/// How many one-time codes (sign-up, password reset) one address may ask for in an
+/// hour: past the first number each further request needs a captcha; past the second
+/// the address waits. Raise them for an exam area whose candidates share few addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodesConfig {
+    pub per_address_before_captcha: u32,
+    pub per_address_per_hour: u32,
+}
+
+impl Default for CodesConfig {
+    fn default() -> Self {
+        let policy = examreg_domain::auth_policy::CodePolicy::default();
+        Self {
+            per_address_before_captcha: policy.address_captcha_after,
+            per_address_per_hour: policy.address_ceiling,
+        }
+    }
+}
+
+impl CodesConfig {
+    pub fn policy(&self) -> examreg_domain::auth_policy::CodePolicy {
+        examreg_domain::auth_policy::CodePolicy {
+            address_captcha_after: self.per_address_before_captcha,
+            address_ceiling: self.per_address_per_hour,
+            ..examreg_domain::auth_policy::CodePolicy::default()
+        }
+    }
+}
+
+/// How notifications (codes, registration news) leave the system, per channel.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationsConfig {

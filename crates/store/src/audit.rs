@@ -16,6 +16,11 @@ impl AuditAction {
     pub const STAFF_CREATED: AuditAction = AuditAction("staff.created");
     pub const STAFF_PASSWORD_SET: AuditAction = AuditAction("staff.password_set");
     pub const ACCOUNT_REGISTERED: AuditAction = AuditAction("account.registered");
+    /// A sign-up whose identity document already had an account: nothing was created,
+    /// both phones were told.
+    pub const SIGN_UP_IDENTITY_CONFLICT: AuditAction =
+        AuditAction("account.sign_up_identity_conflict");
+    pub const SIGN_UP_CODE_SENT: AuditAction = AuditAction("account.sign_up_code_sent");
     pub const SIGNED_IN: AuditAction = AuditAction("auth.signed_in");
     pub const SIGN_IN_FAILED: AuditAction = AuditAction("auth.sign_in_failed");
     pub const SIGNED_OUT: AuditAction = AuditAction("auth.signed_out");

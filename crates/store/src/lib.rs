@@ -2,7 +2,6 @@
 
 pub mod admin;
 pub mod audit;
-pub mod auth_failures;
 pub mod candidates;
 pub mod captchas;
 mod db;
@@ -13,10 +12,11 @@ pub mod files;
 pub mod forms;
 mod migrations;
 pub mod notifications;
-pub mod password_resets;
+pub mod one_time_codes;
 pub mod registrations;
 pub mod sessions;
 pub mod staff;
+pub mod throttle;
 pub mod uploads;
 
 pub use db::{Backend, Store, WriteTxn, redact_url};

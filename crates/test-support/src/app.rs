@@ -113,6 +113,12 @@ pub fn test_config(dir: &Path, database_url: &str) -> Config {
         memory_kib = 64
         iterations = 1
         parallelism = 1
+
+        # Every test candidate signs up from 127.0.0.1; the tests of these limits set
+        # them back to the defaults.
+        [codes]
+        per_address_before_captcha = 1000000
+        per_address_per_hour = 1000000
         "#,
         dir = dir.display(),
         storage_url = test_storage_url(dir),
@@ -236,6 +242,7 @@ pub struct CandidateLogin {
     pub username: String,
     pub password: String,
     pub id_number: String,
+    pub phone: String,
 }
 
 /// A resident ID number with a valid check digit, different for each `n`.
@@ -252,9 +259,41 @@ pub fn resident_id(n: u32) -> String {
 }
 
 impl TestApp {
-    /// Registers a candidate through the API.
+    /// Registers a candidate through the API: asks for the phone's code, reads it from the
+    /// SMS outbox as its holder would, and signs up with it.
     pub async fn register_candidate(&self, username: &str) -> CandidateLogin {
-        register_candidate_at(&self.url(""), username, self.next_id()).await
+        let n = self.next_id();
+        let phone = candidate_phone(n);
+        let code = self.sign_up_code(&phone).await;
+        create_account_at(&self.url(""), username, n, &code).await
+    }
+
+    /// Asks for a sign-up code for `phone` and returns it as the phone received it.
+    pub async fn sign_up_code(&self, phone: &str) -> String {
+        let response = http()
+            .post(self.url("/api/v1/accounts/phone-codes"))
+            .json(&serde_json::json!({ "phone": phone }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::ACCEPTED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        self.sms_code_to(phone)
+            .await
+            .unwrap_or_else(|| panic!("no code was sent to {phone}"))
+    }
+
+    /// The latest one-time code sent by SMS to `phone`: delivers what the outbox holds and
+    /// reads the messages, as the phone would.
+    pub async fn sms_code_to(&self, phone: &str) -> Option<String> {
+        examreg_server::jobs::deliver_notifications::run_once(&self.state)
+            .await
+            .unwrap();
+        latest_code_in_outbox(&self.data_dir.path().join("outbox"), phone)
     }
 
     /// A candidate signed in through the API with a cookie session, as a browser script.
@@ -319,12 +358,59 @@ impl TestApp {
     }
 }
 
-/// Registers candidate number `n` through the API of the server at `base`.
+/// The phone number of candidate number `n`.
+pub fn candidate_phone(n: u32) -> String {
+    format!("138{n:08}")
+}
+
+/// The one-time code in the newest message to `phone` among the files of a development
+/// SMS outbox (`sms.transport = "file"`), if any.
+pub fn latest_code_in_outbox(outbox: &Path, phone: &str) -> Option<String> {
+    let to = format!("To: {phone}\n");
+    let newest = std::fs::read_dir(outbox)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            (text.contains(&to) && text.contains("验证码为 ")).then_some((modified, text))
+        })
+        .max_by_key(|(modified, _)| *modified)?;
+    let code: String = newest
+        .1
+        .split("验证码为 ")
+        .nth(1)?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some(code)
+}
+
+/// Registers candidate number `n` through the API of the demo server (`serve --demo`,
+/// which shows the sign-up code instead of sending it) at `base`.
 pub async fn register_candidate_at(base: &str, username: &str, n: u32) -> CandidateLogin {
+    let response = http()
+        .post(format!("{base}/api/v1/accounts/phone-codes"))
+        .json(&serde_json::json!({ "phone": candidate_phone(n) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+    let sent: serde_json::Value = response.json().await.unwrap();
+    let code = sent["sandbox_code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{base} is not a demo server: it shows no code"))
+        .to_owned();
+    create_account_at(base, username, n, &code).await
+}
+
+/// Signs candidate number `n` up at `base` with the code sent to their phone.
+async fn create_account_at(base: &str, username: &str, n: u32, phone_code: &str) -> CandidateLogin {
     let login = CandidateLogin {
         username: username.to_owned(),
         password: "长江后浪推前浪 2024".to_owned(),
         id_number: resident_id(n),
+        phone: candidate_phone(n),
     };
     let response = http()
         .post(format!("{base}/api/v1/accounts"))
@@ -334,7 +420,8 @@ pub async fn register_candidate_at(base: &str, username: &str, n: u32) -> Candid
             "name": "张三",
             "id_type": "resident_id",
             "id_number": login.id_number,
-            "phone": format!("138{:08}", n),
+            "phone": candidate_phone(n),
+            "phone_code": phone_code,
         }))
         .send()
         .await

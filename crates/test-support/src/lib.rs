@@ -11,8 +11,9 @@ mod db;
 pub mod fixtures;
 
 pub use app::{
-    AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, http,
-    register_candidate_at, resident_id, sign_in_at, test_config, test_storage_url,
+    AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, candidate_phone, http,
+    latest_code_in_outbox, register_candidate_at, resident_id, sign_in_at, test_config,
+    test_storage_url,
 };
 pub use clock::FixedClock;
 pub use db::TestDb;

@@ -12,7 +12,12 @@ use crate::services::create_staff::{NewStaffInput, ensure_staff_with_password};
 use crate::state::AppState;
 use crate::{app, exams, web};
 
-pub(super) async fn run(config: Config, clock: Arc<dyn Clock>, demo: bool) -> anyhow::Result<()> {
+pub(super) async fn run(
+    mut config: Config,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> anyhow::Result<()> {
+    config.demo = demo;
     // Everything that can fail without writing anything goes first.
     let exams = exams::load(config.exams_dir.as_deref(), demo.then(|| clock.now()))?;
     let listener = TcpListener::bind(config.listen)

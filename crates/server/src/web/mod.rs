@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
             urls::SIGN_UP,
             get(accounts::register_form).post(accounts::register),
         )
+        .route(urls::SIGN_UP_CODE, post(accounts::register_phone_code))
         .route(
             urls::SIGN_IN,
             get(accounts::login_form).post(accounts::login),

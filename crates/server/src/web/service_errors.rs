@@ -3,6 +3,7 @@
 
 use crate::passwords::HashError;
 use crate::services::accounts::change_password::ChangePasswordError;
+use crate::services::accounts::codes::CodeRequestError;
 use crate::services::accounts::password_reset::ResetError;
 use crate::services::accounts::register_candidate::RegisterError;
 use crate::services::accounts::sign_in::SignInError;
@@ -50,20 +51,68 @@ impl From<RegisterError> for AppError {
         match err {
             RegisterError::Invalid(problems) => AppError::Invalid {
                 message: "注册信息有误，请修改后重新提交".into(),
-                fields: problems.into_iter().map(|(k, v)| (k.to_owned(), vec![v])).collect(),
+                fields: problems
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), vec![v]))
+                    .collect(),
             },
             RegisterError::UsernameTaken => AppError::Conflict {
                 code: "username_taken",
                 message: "该用户名已被使用，请换一个".into(),
             },
-            RegisterError::IdentityTaken => AppError::Conflict {
-                code: "identity_registered",
-                message: "该证件已注册过账号，每个证件只能注册一个账号。请用原账号登录；忘记用户名或密码的，\
-                    请通过“找回密码”输入证件号码，用注册时的手机号或邮箱重设密码。"
-                    .into(),
+            RegisterError::WrongPhoneCode => AppError::Invalid {
+                message: WRONG_CODE.into(),
+                fields: field("phone_code", WRONG_CODE),
             },
             RegisterError::Hash(e) => e.into(),
             RegisterError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A one-time code that is wrong, expired, used up or was never sent: one answer.
+const WRONG_CODE: &str = "验证码不正确或已失效，请重新获取";
+
+fn minutes(d: time::Duration) -> i64 {
+    (d.whole_seconds() + 59).div_euclid(60).max(1)
+}
+
+impl From<CodeRequestError> for AppError {
+    fn from(err: CodeRequestError) -> Self {
+        match err {
+            CodeRequestError::InvalidPhone(message) => AppError::Invalid {
+                message: message.clone(),
+                fields: field("phone", message),
+            },
+            CodeRequestError::CaptchaRequired => AppError::Unauthenticated {
+                code: "captcha_required",
+                message: "请输入图形验证码后再获取短信验证码".into(),
+            },
+            CodeRequestError::CaptchaWrong => AppError::Unauthenticated {
+                code: "captcha_wrong",
+                message: "图形验证码不正确或已过期，请重新输入".into(),
+            },
+            CodeRequestError::Wait {
+                retry_after,
+                recipient,
+            } => AppError::TooManyRequests {
+                code: "too_many_codes",
+                message: if recipient {
+                    format!(
+                        "该手机号获取验证码过于频繁，请 {} 分钟后再试；已收到的验证码仍可使用",
+                        minutes(retry_after)
+                    )
+                } else {
+                    format!(
+                        "本网络获取验证码的次数过多，请 {} 分钟后再试",
+                        minutes(retry_after)
+                    )
+                },
+                retry_after_secs: u64::try_from(retry_after.whole_seconds())
+                    .unwrap_or(60)
+                    .max(1),
+            },
+            CodeRequestError::Store(e) => e.into(),
         }
     }
 }
@@ -95,7 +144,7 @@ impl From<SignInError> for AppError {
                 code: "too_many_attempts",
                 message: format!(
                     "该账号登录失败次数过多，为保护账号安全，请 {} 分钟后再试；忘记密码的，可通过“找回密码”重设",
-                    (retry_after.whole_seconds() + 59).div_euclid(60).max(1)
+                    minutes(retry_after)
                 ),
                 retry_after_secs: u64::try_from(retry_after.whole_seconds())
                     .unwrap_or(60)
@@ -131,8 +180,8 @@ impl From<ResetError> for AppError {
     fn from(err: ResetError) -> Self {
         match err {
             ResetError::InvalidCode => AppError::Invalid {
-                message: "验证码不正确或已失效，请重新获取".into(),
-                fields: field("code", "验证码不正确或已失效，请重新获取"),
+                message: WRONG_CODE.into(),
+                fields: field("code", WRONG_CODE),
             },
             ResetError::NewPassword(e) => AppError::Invalid {
                 message: e.to_string(),

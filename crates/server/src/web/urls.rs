@@ -19,6 +19,7 @@ pub fn api_exam(id: &str) -> String {
 }
 
 pub const SIGN_UP: &str = "/register";
+pub const SIGN_UP_CODE: &str = "/register/phone-code";
 pub const SIGN_IN: &str = "/login";
 pub const SIGN_OUT: &str = "/logout";
 pub const ACCOUNT: &str = "/account";

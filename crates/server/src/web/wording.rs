@@ -131,3 +131,8 @@ pub fn todo(todo: &Todo, exam_title: &str) -> String {
         ),
     }
 }
+
+/// The answer to a sign-up that went through, in the API and on the sign-in page.
+pub(crate) fn sign_up_accepted(phone_masked: &str) -> String {
+    format!("注册申请已受理，结果已通过短信发送至 {phone_masked}，请查收短信后登录。")
+}

@@ -7,11 +7,32 @@ use serde_json::{Value, json};
 
 use crate::journey::post_anonymous as post;
 
-fn account(username: &str, id_number: &str) -> Value {
+fn account(username: &str, id_number: &str, phone: &str, code: &str) -> Value {
     json!({
         "username": username, "password": "长江后浪推前浪 2024", "name": "阿依古丽・买买提",
-        "id_type": "resident_id", "id_number": id_number, "phone": "13812345678",
+        "id_type": "resident_id", "id_number": id_number, "phone": phone, "phone_code": code,
     })
+}
+
+/// The texts of the SMS sent to `phone` so far, oldest first.
+async fn sms_to(app: &TestApp, phone: &str) -> Vec<String> {
+    examreg_server::jobs::deliver_notifications::run_once(&app.state)
+        .await
+        .unwrap();
+    let mut messages: Vec<(std::time::SystemTime, String)> =
+        std::fs::read_dir(app.data_dir.path().join("outbox"))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                (
+                    e.metadata().unwrap().modified().unwrap(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .filter(|(_, text)| text.contains(&format!("To: {phone}\n")))
+            .collect();
+    messages.sort();
+    messages.into_iter().map(|(_, text)| text).collect()
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
@@ -21,41 +42,148 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
 }
 
 #[tokio::test]
-async fn one_account_per_identity_document() {
+async fn sign_up_needs_the_code_sent_to_the_phone() {
     let app = TestApp::new().await;
+    let id_number = resident_id(31);
+    // No code, a wrong code, a code sent to another phone: each refused on `phone_code`,
+    // and nothing created.
+    let code = app.sign_up_code("13900000031").await;
+    let other = app.sign_up_code("13900000032").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for (phone, typed) in [
+        ("13900000031", ""),
+        ("13900000031", wrong),
+        ("13900000031", other.as_str()),
+    ] {
+        let (status, body) = post(
+            &app,
+            "/api/v1/accounts",
+            account("coded", &id_number, phone, typed),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["error"]["fields"]["phone_code"][0].is_string(),
+            "{body}"
+        );
+    }
     let (status, body) = post(
         &app,
         "/api/v1/accounts",
-        account("li.hua", "310101199003071230"),
+        account("coded", &id_number, "13900000031", &code),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["username"], "li.hua");
-
-    // Same document (typed with a lowercase x elsewhere is the same rule): refused, with a way back.
-    let (status, body) = post(
+    assert_eq!(body["phone"], "139****0031");
+    // Single use.
+    let (status, _) = post(
         &app,
         "/api/v1/accounts",
-        account("li.hua2", "310101199003071230"),
+        account("coded2", &resident_id(33), "13900000031", &code),
     )
     .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["code"], "identity_registered");
-    assert!(
-        body["error"]["message"]
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A code dies after five wrong tries, even if the sixth is right.
+    let code = app.sign_up_code("13900000034").await;
+    for _ in 0..5 {
+        post(
+            &app,
+            "/api/v1/accounts",
+            account("tries", &resident_id(34), "13900000034", wrong),
+        )
+        .await;
+    }
+    let (status, _) = post(
+        &app,
+        "/api/v1/accounts",
+        account("tries", &resident_id(34), "13900000034", &code),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn one_account_per_identity_document_without_telling_who_has_one() {
+    let app = TestApp::new().await;
+    let owner_phone = "13812345678";
+    let code = app.sign_up_code(owner_phone).await;
+    let (status, first) = post(
+        &app,
+        "/api/v1/accounts",
+        account("li.hua", "310101199003071230", owner_phone, &code),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["username"], "li.hua");
+
+    // The same document again, from someone else's phone: the same answer as a new
+    // account, and no account.
+    let stranger = "13987654321";
+    let code = app.sign_up_code(stranger).await;
+    let (status, second) = post(
+        &app,
+        "/api/v1/accounts",
+        account("li.hua2", "310101199003071230", stranger, &code),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&first), keys(&second));
+    assert_eq!(
+        second["message"],
+        first["message"]
             .as_str()
             .unwrap()
-            .contains("找回密码")
+            .replace("138****5678", "139****4321")
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/session",
+        json!({"username": "li.hua2", "password": "长江后浪推前浪 2024"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no account was created");
+    // What happened goes to the phones: the stranger learns it, the owner is warned.
+    let told = sms_to(&app, stranger).await;
+    assert!(
+        told.last()
+            .unwrap()
+            .contains("已注册过报名账号（注册手机 138****5678）"),
+        "{told:?}"
+    );
+    let warned = sms_to(&app, owner_phone).await;
+    assert!(
+        warned.last().unwrap().contains("有人使用您的证件号码"),
+        "{warned:?}"
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .contains(&("account.sign_up_identity_conflict".into(), "failure".into()))
     );
 
+    let code = app.sign_up_code("13800000900").await;
     let (status, body) = post(
         &app,
         "/api/v1/accounts",
-        account("LI.HUA", &resident_id(900)),
+        account("LI.HUA", &resident_id(900), "13800000900", &code),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "username_taken");
+    // The code was not spent on a name that was taken.
+    let (status, body) = post(
+        &app,
+        "/api/v1/accounts",
+        account("li.hua3", &resident_id(900), "13800000900", &code),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 
     let (status, me) = {
         let client = examreg_test_support::http();
@@ -84,7 +212,7 @@ async fn one_account_per_identity_document() {
             .iter()
             .filter(|(a, _)| a == "account.registered")
             .count(),
-        1
+        2
     );
 }
 
@@ -112,6 +240,7 @@ async fn invalid_registrations_name_every_field_and_store_nothing() {
             "name",
             "password",
             "phone",
+            "phone_code",
             "username"
         ]
     );
@@ -216,6 +345,8 @@ async fn changing_the_password_ends_other_sessions() {
 async fn password_reset_by_a_one_time_code() {
     let app = TestApp::new().await;
     let login = app.register_candidate("zhou.ba").await;
+    // A phone gets one code a minute: the sign-up code was the last.
+    app.clock.advance(time::Duration::minutes(1));
     let (_, session) = post(
         &app,
         "/api/v1/session",
@@ -233,28 +364,10 @@ async fn password_reset_by_a_one_time_code() {
         .await;
         assert_eq!(status, StatusCode::ACCEPTED);
     }
-    assert_eq!(
-        examreg_server::jobs::deliver_notifications::run_once(&app.state)
-            .await
-            .unwrap(),
-        1
-    );
-    let outbox = app.data_dir.path().join("outbox");
-    let message = std::fs::read_dir(&outbox)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(message).unwrap();
-    assert!(text.contains("To: 138"), "{text}");
-    let code: String = text
-        .split("验证码为 ")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take(6)
-        .collect();
+    let texts = sms_to(&app, &login.phone).await;
+    let resets: Vec<_> = texts.iter().filter(|t| t.contains("找回密码")).collect();
+    assert_eq!(resets.len(), 1, "one code for the account: {texts:?}");
+    let code = app.sms_code_to(&login.phone).await.unwrap();
 
     let confirm = |code: &str| json!({"login": login.username, "code": code, "new_password": "一个全新的密码 2025"});
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -293,31 +406,14 @@ async fn password_reset_by_a_one_time_code() {
 async fn reset_codes_expire() {
     let app = TestApp::new().await;
     let login = app.register_candidate("wu.jiu").await;
+    app.clock.advance(time::Duration::minutes(1));
     post(
         &app,
         "/api/v1/password-resets",
         json!({"login": login.username, "channel": "sms"}),
     )
     .await;
-    let text = {
-        examreg_server::jobs::deliver_notifications::run_once(&app.state)
-            .await
-            .unwrap();
-        let path = std::fs::read_dir(app.data_dir.path().join("outbox"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        std::fs::read_to_string(path).unwrap()
-    };
-    let code: String = text
-        .split("验证码为 ")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take(6)
-        .collect();
+    let code = app.sms_code_to(&login.phone).await.unwrap();
     app.clock.advance(time::Duration::minutes(10));
     let (status, _) = post(
         &app,
@@ -388,6 +484,7 @@ async fn every_authentication_event_is_audited() {
         .unwrap();
     let actions = audit_actions(&app).await;
     let expected: Vec<(String, String)> = [
+        ("account.sign_up_code_sent", "success"),
         ("account.registered", "success"),
         ("auth.sign_in_failed", "failure"),
         ("auth.signed_in", "success"),

@@ -119,6 +119,7 @@ async fn openapi_document_describes_every_api_route() {
         paths,
         [
             "/api/v1/accounts",
+            "/api/v1/accounts/phone-codes",
             "/api/v1/captcha",
             "/api/v1/exams",
             "/api/v1/exams/{id}",

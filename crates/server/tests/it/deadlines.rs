@@ -89,13 +89,13 @@ async fn returned_at(
     (no, login)
 }
 
-/// Messages queued for `recipient`, subject and body.
+/// Messages about registrations queued for `recipient`, subject and body.
 async fn messages_to(app: &TestApp, recipient: &str) -> Vec<(String, String)> {
     notifications::pending(app.state.store.conn())
         .await
         .unwrap()
         .into_iter()
-        .filter(|m| m.recipient == recipient)
+        .filter(|m| m.recipient == recipient && m.body.contains("网报号"))
         .map(|m| (m.subject, m.body))
         .collect()
 }

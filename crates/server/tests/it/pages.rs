@@ -10,16 +10,51 @@ async fn register_sign_in_and_out_with_plain_forms() {
     let app = TestApp::new().await;
     let browser = app.anon();
 
+    // Step 1: the phone number gets a code.
     let page = browser.get("/register").await.text().await.unwrap();
     let csrf = attr(&page, "input[name=csrf_token]", "value").unwrap();
     assert_eq!(csrf.len(), 43);
+    assert_eq!(
+        select(&page, "form[action='/register/phone-code'] input#phone").len(),
+        1
+    );
+    assert_eq!(select(&page, "label[for=phone]").len(), 1);
+    let response = browser
+        .request(reqwest::Method::POST, "/register/phone-code")
+        .form(&[("csrf_token", csrf.as_str()), ("phone", "1391234567")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert_eq!(
+        attr(&page, ".error-summary li a", "href").as_deref(),
+        Some("#phone")
+    );
+    let response = browser
+        .request(reqwest::Method::POST, "/register/phone-code")
+        .form(&[("csrf_token", csrf.as_str()), ("phone", "13912345678")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert_eq!(
+        select(&page, ".code-sent")[0].split('。').next().unwrap(),
+        "短信验证码已发送至 139****5678，10 分钟内有效"
+    );
+    assert!(
+        select(&page, ".sandbox-code").is_empty(),
+        "only a demo server shows the code"
+    );
+    // Step 2: the code and the account's fields.
     for id in [
+        "phone_code",
         "username",
         "password",
         "name",
         "id_type",
         "id_number",
-        "phone",
         "email",
     ] {
         assert_eq!(
@@ -28,17 +63,23 @@ async fn register_sign_in_and_out_with_plain_forms() {
             "a label for {id}"
         );
     }
+    assert_eq!(
+        attr(&page, "input[type=hidden][name=phone]", "value").as_deref(),
+        Some("13912345678")
+    );
+    let code = app.sms_code_to("13912345678").await.unwrap();
 
     // One mistake: the error summary names it, links to the field, and keeps the input.
     let id_number = resident_id(7);
     let mut form = vec![
         ("csrf_token", csrf.clone()),
+        ("phone", "13912345678".to_owned()),
+        ("phone_code", code),
         ("username", "form.user".to_owned()),
         ("password", "长江后浪推前浪 2024".to_owned()),
         ("name", "李四".to_owned()),
         ("id_type", "resident_id".to_owned()),
         ("id_number", "310101199003071231".to_owned()),
-        ("phone", "13912345678".to_owned()),
         ("email", String::new()),
     ];
     let response = browser
@@ -71,8 +112,13 @@ async fn register_sign_in_and_out_with_plain_forms() {
         Some(""),
         "passwords are never echoed"
     );
+    assert_eq!(
+        select(&page, ".code-sent")[0].split('。').next().unwrap(),
+        "短信验证码已发送至 139****5678",
+        "still the second step"
+    );
 
-    form[5].1 = id_number;
+    form[7].1 = id_number;
     let response = browser
         .request(reqwest::Method::POST, "/register")
         .form(&form)
@@ -80,7 +126,31 @@ async fn register_sign_in_and_out_with_plain_forms() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], "/login?registered=1");
+    assert_eq!(
+        response.headers()["location"],
+        "/login?registered=139****5678"
+    );
+    let page = browser
+        .get("/login?registered=139****5678")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        select(&page, ".notice"),
+        ["注册申请已受理，结果已通过短信发送至 139****5678，请查收短信后登录。"]
+    );
+    let page = browser
+        .get("/login?registered=%E8%AF%B7%E6%8B%A8%E6%89%93400")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        select(&page, ".notice"),
+        ["注册申请已受理，结果已通过短信发送，请查收短信后登录。"],
+        "text from the address bar is never shown"
+    );
 
     let login = [
         ("csrf_token", csrf.as_str()),

@@ -6,16 +6,16 @@
 )]
 
 pub(crate) mod audit_log;
-pub(crate) mod auth_failure;
 pub(crate) mod candidate_account;
 pub(crate) mod captcha;
 pub(crate) mod decision;
 pub(crate) mod form_print;
 pub(crate) mod notification;
-pub(crate) mod password_reset;
+pub(crate) mod one_time_code;
 pub(crate) mod registration;
 pub(crate) mod server_secret;
 pub(crate) mod session;
 pub(crate) mod staff_account;
 pub(crate) mod staff_point_scope;
+pub(crate) mod throttle_event;
 pub(crate) mod upload;

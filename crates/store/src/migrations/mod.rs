@@ -11,6 +11,7 @@ mod m20261125_000005_form_revision_of_uploads;
 mod m20261125_000006_return_reasons;
 mod m20261125_000007_printed_forms;
 mod m20261207_000008_decisions;
+mod m20261207_000009_one_time_codes;
 
 pub(crate) struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_return_reasons::Migration),
             Box::new(m20261125_000007_printed_forms::Migration),
             Box::new(m20261207_000008_decisions::Migration),
+            Box::new(m20261207_000009_one_time_codes::Migration),
         ]
     }
 }

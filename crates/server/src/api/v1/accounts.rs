@@ -1,5 +1,5 @@
-//! Candidate accounts and sessions: `/api/v1/accounts`, `/api/v1/session`, `/api/v1/me`,
-//! `/api/v1/captcha`, `/api/v1/password-resets`.
+//! Candidate accounts and sessions: `/api/v1/accounts/phone-codes`, `/api/v1/accounts`,
+//! `/api/v1/session`, `/api/v1/me`, `/api/v1/captcha`, `/api/v1/password-resets`.
 
 use axum::Json;
 use axum::extract::State;
@@ -19,6 +19,7 @@ use crate::services::accounts::password_reset::{request_code, reset_password};
 use crate::services::accounts::register_candidate::{RegisterInput, register_candidate};
 use crate::services::accounts::sign_in::{SignInInput, sign_in};
 use crate::services::accounts::sign_out::sign_out;
+use crate::services::accounts::sign_up_code::request_sign_up_code;
 use crate::services::captcha::{self, Answer};
 use crate::state::AppState;
 use crate::web::candidate::accounts::set_session_cookies;
@@ -38,28 +39,35 @@ pub struct NewAccount {
     pub id_type: String,
     pub id_number: String,
     pub phone: String,
+    /// The code sent to `phone` by `POST /api/v1/accounts/phone-codes` (required: a
+    /// missing one is named in `fields.phone_code` with the other fields to fix).
+    #[serde(default)]
+    pub phone_code: String,
     pub email: Option<String>,
 }
 
+/// The same whether an account was created or the identity document already had one:
+/// the SMS to the phone says which.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AccountCreated {
-    pub id: String,
+pub struct SignUpAccepted {
     pub username: String,
+    /// Where the outcome was sent, masked: `138****5678`.
+    pub phone: String,
+    pub message: String,
 }
 
-/// 注册: create a candidate account.
+/// 注册: create a candidate account, with the code sent to the phone.
 #[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccount,
     responses(
-        (status = 201, body = AccountCreated),
-        (status = 409, description = "Username taken, or the identity document already has an account", body = ApiErrorEnvelope),
-        (status = 422, description = "Fields to fix", body = ApiErrorEnvelope),
+        (status = 201, description = "Accepted: an account was created, or the document already had one (the SMS says which)", body = SignUpAccepted),
+        (status = 409, description = "Username taken", body = ApiErrorEnvelope),
+        (status = 422, description = "Fields to fix (a wrong or expired code: `phone_code`)", body = ApiErrorEnvelope),
     ))]
 pub async fn create_account(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<Response, AppError> {
-    let username = body.username.trim().to_lowercase();
     let input = RegisterInput {
         username: body.username,
         password: body.password,
@@ -67,14 +75,70 @@ pub async fn create_account(
         id_type: body.id_type,
         id_number: body.id_number,
         phone: body.phone,
+        phone_code: body.phone_code,
         email: body.email,
     };
-    let id = register_candidate(&app, input, Some(ip.to_string())).await?;
+    let accepted = register_candidate(&app, input, Some(ip.to_string())).await?;
     Ok((
         StatusCode::CREATED,
-        Json(AccountCreated {
-            id: id.to_string(),
-            username,
+        Json(SignUpAccepted {
+            message: crate::web::wording::sign_up_accepted(&accepted.phone_masked),
+            username: accepted.username,
+            phone: accepted.phone_masked,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneCodeRequest {
+    pub phone: String,
+    /// Required when this address asked for several codes (error `captcha_required`):
+    /// from `POST /api/v1/captcha`.
+    pub captcha: Option<CaptchaAnswer>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneCodeSent {
+    /// Where the code went, masked.
+    pub phone: String,
+    #[schema(example = "2024-12-01T22:10:00+08:00")]
+    pub expires_at: String,
+    /// The code itself, only from a demo server (`serve --demo`), which sends no SMS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox_code: Option<String>,
+}
+
+/// 获取短信验证码: sends the code that `POST /api/v1/accounts` needs to the phone.
+#[utoipa::path(post, path = "/accounts/phone-codes", tag = "accounts", request_body = PhoneCodeRequest,
+    responses(
+        (status = 202, body = PhoneCodeSent),
+        (status = 401, description = "captcha_required or captcha_wrong", body = ApiErrorEnvelope),
+        (status = 422, description = "Not a phone number", body = ApiErrorEnvelope),
+        (status = 429, description = "too_many_codes: this phone or this address had its share; retry after Retry-After", body = ApiErrorEnvelope),
+    ))]
+pub async fn post_phone_code(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<PhoneCodeRequest>,
+) -> Result<Response, AppError> {
+    let sent = request_sign_up_code(
+        &app,
+        &body.phone,
+        body.captcha.map(|c| Answer {
+            id: c.id,
+            text: c.answer,
+        }),
+        ip.to_string(),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(PhoneCodeSent {
+            phone: sent.phone_masked,
+            expires_at: rfc3339(sent.expires_at),
+            sandbox_code: sent.sandbox_code,
         }),
     )
         .into_response())
@@ -259,7 +323,8 @@ pub struct CaptchaChallenge {
     pub expires_at: String,
 }
 
-/// A captcha challenge, for sign-in after repeated failures.
+/// A captcha challenge, for sign-in after repeated failures and for sign-up codes asked
+/// often from one address.
 #[utoipa::path(post, path = "/captcha", tag = "accounts", responses((status = 201, body = CaptchaChallenge)))]
 pub async fn post_captcha(State(app): State<AppState>) -> Result<Response, AppError> {
     let challenge = captcha::new_challenge(&app).await?;
@@ -280,9 +345,11 @@ pub struct ResetRequest {
     pub channel: String,
 }
 
-/// 找回密码, step 1: sends a code if the account exists; answers the same either way.
+/// 找回密码, step 1: sends a code if the account exists; answers the same either way
+/// (only an address that asked too often is told to wait).
 #[utoipa::path(post, path = "/password-resets", tag = "accounts", request_body = ResetRequest,
-    responses((status = 202), (status = 422, body = ApiErrorEnvelope)))]
+    responses((status = 202), (status = 422, body = ApiErrorEnvelope),
+        (status = 429, description = "too_many_codes: retry after Retry-After", body = ApiErrorEnvelope)))]
 pub async fn post_password_reset(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,

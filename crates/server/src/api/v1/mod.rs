@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(exams::list_open))
         .routes(routes!(exams::get_exam))
         .routes(routes!(accounts::create_account))
+        .routes(routes!(accounts::post_phone_code))
         .routes(routes!(accounts::post_session, accounts::delete_session))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::put_password))

@@ -1,26 +1,23 @@
 //! 找回密码: a one-time code sent to the phone or e-mail on file.
 //!
-//! Asking for a code answers the same whether or not the account exists. Codes are six
-//! digits, stored hashed, live ten minutes, allow five tries, and are single-use; at most
-//! one code a minute and five an hour per account. Setting the new password ends every
-//! session of the account.
+//! Asking for a code answers the same whether or not the account exists. The code's life,
+//! tries and sending limits are those of every one-time code (see [`super::codes`]): a
+//! recipient gets at most one a minute, five an hour, ten a day, whatever accounts name
+//! it; an address that asks too often waits. Setting the new password ends every session
+//! of the account.
 
 use examreg_domain::account::Channel;
-use examreg_domain::account::{AccountKind, Actor, CandidateId, Password, PasswordError, Username};
+use examreg_domain::account::{AccountKind, Actor, Password, PasswordError, Username};
+use examreg_domain::auth_policy::Gate;
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::candidates::{self, CandidateAccount};
-use examreg_store::notifications;
-use examreg_store::{StoreError, password_resets, sessions};
+use examreg_store::one_time_codes::Subject;
+use examreg_store::{StoreError, sessions};
 use serde_json::json;
-use time::Duration;
 
+use super::codes::{self, CodeMessage, CodeRequestError};
 use crate::passwords::HashError;
-use crate::secrets::{constant_time_eq, random_digits, sha256_hex};
 use crate::state::AppState;
-
-const CODE_LIFETIME: Duration = Duration::minutes(10);
-const MAX_TRIES: u32 = 5;
-const MAX_PER_HOUR: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResetError {
@@ -46,63 +43,62 @@ async fn find(app: &AppState, login: &str) -> Result<Option<CandidateAccount>, S
     candidates::find_by_document_number(db, login).await
 }
 
-fn code_hash(account: CandidateId, code: &str) -> String {
-    sha256_hex(&format!("{account}:{}", code.trim()))
-}
+const RESET_MESSAGE: CodeMessage = CodeMessage {
+    subject: "找回密码验证码",
+    text: |code, minutes| {
+        format!(
+            "【卫生资格考试报名】您的找回密码验证码为 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本消息。"
+        )
+    },
+};
 
-/// Sends a code if the account exists and has the channel; says nothing either way.
+/// Sends a code if the account exists, has the channel and its recipient has not had
+/// its share; says nothing either way. Only an address that asked too often is told (to
+/// wait), whatever it asked about.
 pub async fn request_code(
     app: &AppState,
     login: &str,
     channel: Channel,
     ip: String,
-) -> Result<(), StoreError> {
-    let Some(account) = find(app, login).await? else {
-        return Ok(());
-    };
-    let recipient = match channel {
-        Channel::Sms => Some(account.phone.clone()),
-        Channel::Email => account.email.clone(),
-    };
-    let Some(recipient) = recipient else {
-        return Ok(());
-    };
+) -> Result<(), CodeRequestError> {
+    let policy = codes::policy(app);
     let now = app.clock.now();
-    let db = app.store.conn();
-    let last_hour = password_resets::count_since(
-        db,
-        AccountKind::Candidate,
-        account.id.0,
-        now - Duration::hours(1),
-    )
-    .await?;
-    let last_minute = password_resets::count_since(
-        db,
-        AccountKind::Candidate,
-        account.id.0,
-        now - Duration::minutes(1),
-    )
-    .await?;
-    if last_hour >= MAX_PER_HOUR || last_minute >= 1 {
+    let txn = app.store.write().await?;
+    if let Gate::Wait { retry_after } = codes::address_gate(&txn, &policy, &ip, now).await? {
+        return Err(CodeRequestError::Wait {
+            retry_after,
+            recipient: false,
+        });
+    }
+    codes::record_asked(&txn, &ip, now).await?;
+    let recipient = find(app, login).await?.and_then(|account| {
+        let to = match channel {
+            Channel::Sms => Some(account.phone.clone()),
+            Channel::Email => account.email.clone(),
+        };
+        to.map(|to| (account, to))
+    });
+    let Some((account, recipient)) = recipient else {
+        txn.commit().await?;
+        return Ok(());
+    };
+    if codes::recipient_wait(&txn, &policy, &recipient, now)
+        .await?
+        .is_some()
+    {
+        txn.commit().await?;
         return Ok(());
     }
-    let code = random_digits(6);
-    let text = format!(
-        "【卫生资格考试报名】您的找回密码验证码为 {code}，{} 分钟内有效。如非本人操作，请忽略本消息。",
-        CODE_LIFETIME.whole_minutes()
-    );
-    let txn = app.store.write().await?;
-    password_resets::create(
-        &*txn,
-        AccountKind::Candidate,
-        account.id.0,
-        &code_hash(account.id, &code),
-        channel.key(),
+    codes::send(
+        &txn,
+        &policy,
+        Subject::Account(AccountKind::Candidate, account.id.0),
+        channel,
+        &recipient,
+        &RESET_MESSAGE,
         now,
-        now + CODE_LIFETIME,
     )
     .await?;
-    notifications::enqueue(&*txn, channel, &recipient, "找回密码验证码", &text, now).await?;
     audit::record(
         &*txn,
         AuditEntry {
@@ -116,7 +112,8 @@ pub async fn request_code(
         },
     )
     .await?;
-    txn.commit().await
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Sets a new password with a code from [`request_code`].
@@ -128,23 +125,14 @@ pub async fn reset_password(
     ip: String,
 ) -> Result<(), ResetError> {
     let new_password = Password::parse(new_password)?;
+    // Hashed before the account is looked up and the code checked: every try costs the
+    // same, whatever it names.
+    let hash = app.passwords.hash(&new_password).await?;
     let account = find(app, login).await?.ok_or(ResetError::InvalidCode)?;
     let now = app.clock.now();
-    let active =
-        password_resets::active(app.store.conn(), AccountKind::Candidate, account.id.0, now)
-            .await?
-            .filter(|c| c.attempts < MAX_TRIES)
-            .ok_or(ResetError::InvalidCode)?;
-    let right = constant_time_eq(&active.code_hash, &code_hash(account.id, code));
-    let hash = if right {
-        Some(app.passwords.hash(&new_password).await?)
-    } else {
-        None
-    };
-
     let txn = app.store.write().await?;
-    password_resets::record_attempt(&*txn, active.id).await?;
-    let Some(hash) = hash else {
+    let subject = Subject::Account(AccountKind::Candidate, account.id.0);
+    if !codes::check(&txn, &codes::policy(app), subject, code, now).await? {
         audit::record(
             &*txn,
             AuditEntry {
@@ -159,9 +147,6 @@ pub async fn reset_password(
         )
         .await?;
         txn.commit().await?;
-        return Err(ResetError::InvalidCode);
-    };
-    if !password_resets::mark_used(&*txn, active.id, now).await? {
         return Err(ResetError::InvalidCode);
     }
     candidates::set_password_hash(&*txn, account.id, hash, now).await?;

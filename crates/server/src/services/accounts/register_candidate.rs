@@ -1,14 +1,24 @@
-//! 注册: a candidate creates their account.
+//! 注册: a candidate creates their account, with the code sent to their phone (see
+//! [`super::sign_up_code`]).
+//!
+//! One identity document has one account. Someone signing up with a document that
+//! already has one gets the same answer as a new account (so that the sign-up form does
+//! not tell anyone whose number has an account); what happened goes by SMS to the phone
+//! they just proved they hold, and a warning to the phone of the existing account. The
+//! owner of the document recovers through that phone (找回密码) or at a registration
+//! point.
 
-use examreg_domain::account::{Actor, Password, Username};
+use examreg_domain::account::{Actor, Channel, Password, Username};
 use examreg_domain::identity::{Email, IdNumber, PersonName, Phone};
 use examreg_domain::vocab::{IdType, Vocabulary};
-use examreg_store::StoreError;
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::candidates::{self, NewCandidate, Taken};
+use examreg_store::one_time_codes::Subject;
+use examreg_store::{StoreError, WriteTxn, notifications};
 use serde_json::json;
+use time::OffsetDateTime;
 
-use super::FieldProblems;
+use super::{FieldProblems, codes};
 use crate::passwords::HashError;
 use crate::state::AppState;
 use examreg_domain::clock::CHINA_STANDARD_TIME as CHINA;
@@ -22,7 +32,18 @@ pub struct RegisterInput {
     pub id_type: String,
     pub id_number: String,
     pub phone: String,
+    /// The code sent to `phone`.
+    pub phone_code: String,
     pub email: Option<String>,
+}
+
+/// What a sign-up that went through answers: the same whether an account was created or
+/// the document already had one (the SMS tells which).
+#[derive(Debug, Clone)]
+pub struct SignUpAccepted {
+    pub username: String,
+    /// Where the outcome was sent, masked.
+    pub phone_masked: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,9 +53,9 @@ pub enum RegisterError {
     Invalid(FieldProblems),
     #[error("username taken")]
     UsernameTaken,
-    /// One account per identity document.
-    #[error("identity document already registered")]
-    IdentityTaken,
+    /// The phone code is wrong, expired or used up (or none was asked for).
+    #[error("wrong phone code")]
+    WrongPhoneCode,
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
@@ -45,7 +66,7 @@ pub async fn register_candidate(
     app: &AppState,
     input: RegisterInput,
     ip: Option<String>,
-) -> Result<examreg_domain::account::CandidateId, RegisterError> {
+) -> Result<SignUpAccepted, RegisterError> {
     let now = app.clock.now();
     let today = now.to_offset(CHINA).date();
     let mut problems = FieldProblems::new();
@@ -99,6 +120,14 @@ pub async fn register_candidate(
         "phone",
         phone.as_ref().map(|_| ()).map_err(ToString::to_string),
     );
+    check(
+        "phone_code",
+        if input.phone_code.trim().is_empty() {
+            Err("请输入发送到手机的短信验证码".to_owned())
+        } else {
+            Ok(())
+        },
+    );
     let email = match input.email.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(raw) => Email::parse(raw).map(Some),
@@ -119,6 +148,14 @@ pub async fn register_candidate(
     let password_hash = app.passwords.hash(&password).await?;
 
     let txn = app.store.write().await?;
+    let code_subject = Subject::SignUp {
+        phone: phone.as_str(),
+    };
+    let policy = codes::policy(app);
+    if !codes::check(&txn, &policy, code_subject, &input.phone_code, now).await? {
+        txn.commit().await?;
+        return Err(RegisterError::WrongPhoneCode);
+    }
     let created = candidates::create(
         &*txn,
         NewCandidate {
@@ -132,11 +169,32 @@ pub async fn register_candidate(
         },
     )
     .await?;
+    let accepted = SignUpAccepted {
+        username: username.as_str().to_owned(),
+        phone_masked: phone.masked(),
+    };
     let id = match created {
         Ok(id) => id,
+        // Dropping the transaction gives the code back: the candidate picks another name.
         Err(Taken::Username) => return Err(RegisterError::UsernameTaken),
-        Err(Taken::Identity) => return Err(RegisterError::IdentityTaken),
+        Err(Taken::Identity) => {
+            identity_conflict(&txn, &id_number, &phone, ip, now).await?;
+            txn.commit().await?;
+            return Ok(accepted);
+        }
     };
+    notifications::enqueue(
+        &*txn,
+        Channel::Sms,
+        phone.as_str(),
+        "注册成功",
+        &format!(
+            "【卫生资格考试报名】您已成功注册报名账号，用户名 {}。请妥善保管密码，勿告诉他人。",
+            username.as_str()
+        ),
+        now,
+    )
+    .await?;
     audit::record(
         &*txn,
         AuditEntry {
@@ -151,5 +209,61 @@ pub async fn register_candidate(
     )
     .await?;
     txn.commit().await?;
-    Ok(id)
+    Ok(accepted)
+}
+
+/// A sign-up with a document that has an account: tell the phone that signed up (it may
+/// be the owner, who forgot) and warn the owner's phone (it may not).
+async fn identity_conflict(
+    txn: &WriteTxn,
+    id_number: &IdNumber,
+    phone: &Phone,
+    ip: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let db = &**txn;
+    let Some(owner) = candidates::find_by_identity(db, id_number).await? else {
+        return Ok(());
+    };
+    let owner_phone =
+        Phone::parse(&owner.phone).map_or_else(|_| owner.phone.clone(), |p| p.masked());
+    notifications::enqueue(
+        db,
+        Channel::Sms,
+        phone.as_str(),
+        "注册未成功",
+        &format!(
+            "【卫生资格考试报名】您提交的证件号码已注册过报名账号（注册手机 {owner_phone}），未创建新账号，每个证件只能注册一个账号。如是您本人注册的，请用原账号登录，忘记用户名或密码的可通过“找回密码”重设；如不是您本人注册的，请携带证件原件联系报名点处理。"
+        ),
+        now,
+    )
+    .await?;
+    if owner.phone != phone.as_str() {
+        notifications::enqueue(
+            db,
+            Channel::Sms,
+            &owner.phone,
+            "有人尝试用您的证件注册",
+            &format!(
+                "【卫生资格考试报名】有人使用您的证件号码（{}）和手机 {} 申请注册新的报名账号，系统未予创建，您的账号不受影响。如非本人操作，请留意账号安全，有疑问请联系报名点。",
+                id_number.masked(),
+                phone.masked()
+            ),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        db,
+        AuditEntry {
+            at: now,
+            actor: &Actor::Anonymous,
+            action: AuditAction::SIGN_UP_IDENTITY_CONFLICT,
+            subject: Some(("candidate", owner.id.to_string())),
+            outcome: Outcome::Failure,
+            ip,
+            details: json!({ "phone": phone.masked() }),
+        },
+    )
+    .await
 }

@@ -11,7 +11,7 @@ use examreg_domain::account::{AccountKind, Actor, CandidateId, StaffId, Username
 use examreg_domain::auth_policy::{Gate, RecentFailures, ThrottlePolicy};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::sessions::{self, NewSession};
-use examreg_store::{StoreError, WriteTxn, auth_failures, candidates, staff};
+use examreg_store::{StoreError, WriteTxn, candidates, staff, throttle};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -136,9 +136,9 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
     let db = app.store.conn();
     let account_since = now - policy.account_window;
     let failures = RecentFailures {
-        account: auth_failures::count_since(db, &user_key, account_since).await?,
-        account_last: auth_failures::latest_since(db, &user_key, account_since).await?,
-        ip: auth_failures::count_since(db, &ip_key, now - policy.ip_window).await?,
+        account: throttle::count_since(db, &user_key, account_since).await?,
+        account_last: throttle::latest_since(db, &user_key, account_since).await?,
+        ip: throttle::count_since(db, &ip_key, now - policy.ip_window).await?,
     };
 
     match policy.gate(failures, now) {
@@ -147,7 +147,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
             let Some(answer) = &input.captcha else {
                 // Hammering on without a captcha counts against the address.
                 let txn = app.store.write().await?;
-                auth_failures::record(&*txn, &ip_key, now).await?;
+                throttle::record(&*txn, &ip_key, now).await?;
                 audit_failure(&txn, &input, "captcha_missing", now).await?;
                 txn.commit().await?;
                 return Err(SignInError::CaptchaRequired);
@@ -155,7 +155,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
             let txn = app.store.write().await?;
             let right = captcha::check(&txn, answer, now).await?;
             if !right {
-                auth_failures::record(&*txn, &ip_key, now).await?;
+                throttle::record(&*txn, &ip_key, now).await?;
                 audit_failure(&txn, &input, "captcha_wrong", now).await?;
             }
             txn.commit().await?;
@@ -178,8 +178,8 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
 
     let txn = app.store.write().await?;
     let Some((account_id, _)) = account.filter(|_| matches) else {
-        auth_failures::record(&*txn, &user_key, now).await?;
-        auth_failures::record(&*txn, &ip_key, now).await?;
+        throttle::record(&*txn, &user_key, now).await?;
+        throttle::record(&*txn, &ip_key, now).await?;
         audit_failure(&txn, &input, "wrong_credentials", now).await?;
         txn.commit().await?;
         let after = RecentFailures {
@@ -194,7 +194,7 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
     if let Some(previous) = &input.previous_session {
         sessions::delete(&*txn, previous).await?;
     }
-    auth_failures::clear(&*txn, &user_key).await?;
+    throttle::clear(&*txn, &user_key).await?;
     let token = random_token();
     let csrf_token = random_token();
     let expires_at = now + Duration::hours(i64::from(app.config.session.absolute_hours));

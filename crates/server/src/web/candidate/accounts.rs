@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::services::accounts::password_reset::{request_code, reset_password};
 use crate::services::accounts::register_candidate::{RegisterInput, register_candidate};
 use crate::services::accounts::sign_in::{SignInInput, sign_in};
+use crate::services::accounts::sign_up_code::request_sign_up_code;
 use crate::services::accounts::{change_password::change_password, sign_out::sign_out};
 use crate::services::captcha::{self, Answer, Challenge};
 use crate::state::AppState;
@@ -63,6 +64,9 @@ pub(crate) fn set_session_cookies(
 }
 
 // ----- 注册 -----
+//
+// Two steps, each a plain form (no script needed): the phone number (and a captcha when
+// this address asked often) gets a code; the code and the account's fields create it.
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RegisterForm {
@@ -79,7 +83,26 @@ pub struct RegisterForm {
     #[serde(default)]
     phone: String,
     #[serde(default)]
+    phone_code: String,
+    #[serde(default)]
     email: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhoneCodeForm {
+    #[serde(default)]
+    phone: String,
+    captcha_id: Option<String>,
+    captcha: Option<String>,
+}
+
+/// Where the code went, shown above the second step.
+struct CodeSentNotice {
+    phone_masked: String,
+    /// How long the code lives, when it was just sent.
+    minutes: Option<i64>,
+    /// The code itself, on a demo server only (it sends no SMS).
+    sandbox_code: Option<String>,
 }
 
 #[derive(Template)]
@@ -89,38 +112,112 @@ struct RegisterPage {
     errors: FormErrors,
     form: RegisterForm,
     id_types: Vec<(&'static str, &'static str)>,
-}
-
-fn register_page(csrf: &CsrfToken, form: RegisterForm, errors: FormErrors) -> RegisterPage {
-    RegisterPage {
-        chrome: chrome(csrf),
-        errors,
-        form,
-        id_types: IdType::ALL.iter().map(|t| (t.key(), t.label())).collect(),
-    }
+    /// Set on the second step.
+    code_sent: Option<CodeSentNotice>,
+    captcha: Option<Challenge>,
 }
 
 const REGISTER_FIELDS: &[&str] = &[
+    "phone_code",
     "username",
     "password",
     "name",
     "id_type",
     "id_number",
-    "phone",
     "email",
 ];
 
+impl RegisterPage {
+    fn new(csrf: &CsrfToken, form: RegisterForm, errors: FormErrors) -> RegisterPage {
+        RegisterPage {
+            chrome: chrome(csrf),
+            errors,
+            form: RegisterForm {
+                // Never sent back to the browser.
+                password: String::new(),
+                ..form
+            },
+            id_types: IdType::ALL.iter().map(|t| (t.key(), t.label())).collect(),
+            code_sent: None,
+            captcha: None,
+        }
+    }
+}
+
+/// Whole minutes left until `until`, rounded up (a code sent a second ago has its ten).
+fn minutes_left(app: &AppState, until: time::OffsetDateTime) -> i64 {
+    ((until - app.clock.now()).whole_seconds() + 59)
+        .div_euclid(60)
+        .max(1)
+}
+
 pub async fn register_form(csrf: CsrfToken) -> Result<Response, AppError> {
-    let form = RegisterForm {
-        id_type: IdType::ResidentId.key().to_owned(),
-        ..RegisterForm::default()
-    };
     render(
-        &register_page(&csrf, form, FormErrors::default()),
+        &RegisterPage::new(&csrf, RegisterForm::default(), FormErrors::default()),
         StatusCode::OK,
     )
 }
 
+/// Step 1: sends the code, then shows the second step.
+pub async fn register_phone_code(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<PhoneCodeForm>,
+) -> Result<Response, AppError> {
+    let answer = match (form.captcha_id, form.captcha) {
+        (Some(id), Some(text)) => Some(Answer { id, text }),
+        _ => None,
+    };
+    let typed = RegisterForm {
+        phone: form.phone.trim().to_owned(),
+        id_type: IdType::ResidentId.key().to_owned(),
+        ..RegisterForm::default()
+    };
+    match request_sign_up_code(&app, &form.phone, answer, ip.to_string()).await {
+        Ok(sent) => {
+            let mut page = RegisterPage::new(&csrf, typed, FormErrors::default());
+            page.code_sent = Some(CodeSentNotice {
+                minutes: Some(minutes_left(&app, sent.expires_at)),
+                phone_masked: sent.phone_masked,
+                sandbox_code: sent.sandbox_code,
+            });
+            render(&page, StatusCode::OK)
+        }
+        Err(err) => {
+            let (status, field, message, needs_captcha) = match AppError::from(err) {
+                AppError::Invalid { mut fields, .. } => {
+                    let message = fields
+                        .remove("phone")
+                        .and_then(|m| m.into_iter().next())
+                        .unwrap_or_default();
+                    (StatusCode::UNPROCESSABLE_ENTITY, "phone", message, false)
+                }
+                AppError::Unauthenticated { message, .. } => {
+                    (StatusCode::UNAUTHORIZED, "captcha", message, true)
+                }
+                AppError::TooManyRequests { message, .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, "phone", message, false)
+                }
+                other => return Err(other),
+            };
+            let mut fields = crate::web::error::FieldErrors::new();
+            fields.insert(field.to_owned(), vec![message]);
+            let mut page = RegisterPage::new(
+                &csrf,
+                typed,
+                FormErrors::from_fields(&fields, &["phone", "captcha"]),
+            );
+            if needs_captcha {
+                page.captcha = Some(captcha::new_challenge(&app).await?);
+            }
+            render(&page, status)
+        }
+    }
+}
+
+/// Step 2: creates the account (or, for a document that has one, says the same and
+/// tells both phones).
 pub async fn register(
     State(app): State<AppState>,
     csrf: CsrfToken,
@@ -134,40 +231,47 @@ pub async fn register(
         id_type: form.id_type.clone(),
         id_number: form.id_number.clone(),
         phone: form.phone.clone(),
+        phone_code: form.phone_code.clone(),
         email: Some(form.email.clone()),
     };
-    match register_candidate(&app, input, Some(ip.to_string())).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?registered=1", urls::SIGN_IN)).into_response()),
+    let (status, fields) = match register_candidate(&app, input, Some(ip.to_string())).await {
+        Ok(accepted) => {
+            let to = format!("{}?registered={}", urls::SIGN_IN, accepted.phone_masked);
+            return Ok(Redirect::to(&to).into_response());
+        }
         Err(err) => match AppError::from(err) {
-            AppError::Invalid { fields, .. } => {
-                let errors = FormErrors::from_fields(&fields, REGISTER_FIELDS);
-                let form = RegisterForm {
-                    password: String::new(),
-                    ..form
-                };
-                render(
-                    &register_page(&csrf, form, errors),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-            }
-            AppError::Conflict { code, message } => {
-                let field = if code == "username_taken" {
-                    "username"
-                } else {
-                    "id_number"
-                };
+            AppError::Invalid { fields, .. } => (StatusCode::UNPROCESSABLE_ENTITY, fields),
+            AppError::Conflict { message, .. } => {
                 let mut fields = crate::web::error::FieldErrors::new();
-                fields.insert(field.to_owned(), vec![message]);
-                let errors = FormErrors::from_fields(&fields, REGISTER_FIELDS);
-                let form = RegisterForm {
-                    password: String::new(),
-                    ..form
-                };
-                render(&register_page(&csrf, form, errors), StatusCode::CONFLICT)
+                fields.insert("username".to_owned(), vec![message]);
+                (StatusCode::CONFLICT, fields)
             }
-            other => Err(other),
+            other => return Err(other),
         },
+    };
+    // A phone that is not one cannot have been sent a code: back to the first step.
+    let first_step = fields.contains_key("phone");
+    let mut page = RegisterPage::new(
+        &csrf,
+        form,
+        FormErrors::from_fields(
+            &fields,
+            if first_step {
+                &["phone"]
+            } else {
+                REGISTER_FIELDS
+            },
+        ),
+    );
+    if !first_step {
+        page.code_sent = Some(CodeSentNotice {
+            phone_masked: Phone::parse(&page.form.phone)
+                .map_or_else(|_| String::new(), |p| p.masked()),
+            minutes: None,
+            sandbox_code: None,
+        });
     }
+    render(&page, status)
 }
 
 // ----- 登录 -----
@@ -177,6 +281,8 @@ pub async fn register(
 pub(crate) struct LoginPage {
     pub(crate) chrome: Chrome,
     pub(crate) errors: FormErrors,
+    /// Shown above the form: what happened before coming here.
+    pub(crate) notice: Option<String>,
     pub(crate) username: String,
     pub(crate) captcha: Option<Challenge>,
     pub(crate) action: &'static str,
@@ -192,10 +298,41 @@ pub struct LoginForm {
     pub(crate) captcha: Option<String>,
 }
 
-pub async fn login_form(csrf: CsrfToken) -> Result<Response, AppError> {
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    /// After a sign-up: the masked phone its outcome went to.
+    registered: Option<String>,
+    /// After a password reset.
+    reset: Option<String>,
+}
+
+impl LoginQuery {
+    /// What to tell someone arriving from a sign-up or a reset. The masked number comes
+    /// from the address bar, so only a masked number is ever shown.
+    fn notice(&self) -> Option<String> {
+        if let Some(phone) = &self.registered {
+            let masked =
+                phone.len() == 11 && phone.bytes().all(|b| b.is_ascii_digit() || b == b'*');
+            return Some(if masked {
+                crate::web::wording::sign_up_accepted(phone)
+            } else {
+                "注册申请已受理，结果已通过短信发送，请查收短信后登录。".to_owned()
+            });
+        }
+        self.reset
+            .as_ref()
+            .map(|_| "密码已重设，其他设备上的登录已全部退出。请用新密码登录。".to_owned())
+    }
+}
+
+pub async fn login_form(
+    csrf: CsrfToken,
+    axum::extract::Query(query): axum::extract::Query<LoginQuery>,
+) -> Result<Response, AppError> {
     let page = LoginPage {
         chrome: chrome(&csrf),
         errors: FormErrors::default(),
+        notice: query.notice(),
         username: String::new(),
         captcha: None,
         action: urls::SIGN_IN,
@@ -282,6 +419,7 @@ pub(crate) async fn login_with_form(
                     todos: Vec::new(),
                 },
                 errors,
+                notice: None,
                 username: form.username,
                 captcha,
                 action: if kind == AccountKind::Staff {

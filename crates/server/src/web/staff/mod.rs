@@ -81,6 +81,7 @@ pub async fn home(
                 todos: Vec::new(),
             },
             errors: FormErrors::default(),
+            notice: None,
             username: String::new(),
             captcha: None,
             action: urls::STAFF_SIGN_IN,

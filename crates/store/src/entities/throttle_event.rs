@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "auth_failure")]
+#[sea_orm(table_name = "throttle_event")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,

@@ -1,12 +1,11 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "password_reset")]
+#[sea_orm(table_name = "one_time_code")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub account_kind: String,
-    pub account_id: Uuid,
+    pub subject: String,
     pub code_hash: String,
     pub channel: String,
     pub created_at: TimeDateTimeWithTimeZone,
