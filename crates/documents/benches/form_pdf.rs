@@ -35,6 +35,13 @@ fn with_photo() -> ApplicationForm {
     form
 }
 
+/// The specimen with a name whose characters only the second face (HanaMinB) draws.
+fn with_extension_b_name() -> ApplicationForm {
+    let mut form = form::specimen();
+    form.fields.name = "王𪚥𠮷".into();
+    form
+}
+
 fn percentiles(label: &str, form: &ApplicationForm, samples: usize) -> (Duration, Duration) {
     let mut times: Vec<Duration> = (0..samples)
         .map(|_| {
@@ -63,10 +70,17 @@ fn main() {
     let (base, _) = percentiles("baseline: one line of text", &baseline(), samples);
     let (median, _) = percentiles("application form", &form::specimen(), samples);
     let (photo, _) = percentiles("application form + photo", &with_photo(), samples);
+    let (rare, _) = percentiles("form, Extension B name", &with_extension_b_name(), samples);
     println!(
-        "ratio to baseline (median): form {:.2}×, form + photo {:.2}×",
+        "ratio to baseline (median): form {:.2}×, form + photo {:.2}×, Extension B name {:.2}×",
         median.as_secs_f64() / base.as_secs_f64(),
-        photo.as_secs_f64() / base.as_secs_f64()
+        photo.as_secs_f64() / base.as_secs_f64(),
+        rare.as_secs_f64() / base.as_secs_f64()
+    );
+    println!(
+        "PDF bytes: form {}, Extension B name {}",
+        form::render(&form::specimen()).unwrap().len(),
+        form::render(&with_extension_b_name()).unwrap().len()
     );
 
     let mut c = Criterion::default().configure_from_args();
@@ -80,6 +94,10 @@ fn main() {
     });
     group.bench_function("form_with_photo", |b| {
         let form = with_photo();
+        b.iter(|| form::render(&form).unwrap());
+    });
+    group.bench_function("form_extension_b_name", |b| {
+        let form = with_extension_b_name();
         b.iter(|| form::render(&form).unwrap());
     });
     group.finish();

@@ -241,6 +241,31 @@ fn check_glyphs(form: &ApplicationForm) -> Result<(), FormError> {
     Ok(())
 }
 
+/// `text` set 40 characters a line, 50 lines a page, through the form's own pen: what
+/// the fonts print, for the tests to read back.
+#[cfg(test)]
+pub(crate) fn type_specimen(text: &str) -> Result<Vec<u8>, FormError> {
+    let font = font::bundled().ok_or(FormError::Font)?;
+    let mut document = Document::new();
+    let chars: Vec<char> = text.chars().collect();
+    for page_chars in chars.chunks(40 * 50) {
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| FormError::Pdf("page size".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        let mut pen = Pen::new(&mut surface, font);
+        for (n, line) in page_chars.chunks(40).enumerate() {
+            let line: String = line.iter().collect();
+            pen.text(&line, 12.0, LEFT, 50.0 + 15.0 * n as f32);
+        }
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| FormError::Pdf(format!("{e:?}")))
+}
+
 fn draw_header(pen: &mut Pen<'_, '_>, form: &ApplicationForm) -> Result<(), FormError> {
     pen.text(
         &format!(

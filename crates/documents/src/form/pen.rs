@@ -1,5 +1,5 @@
 //! Drawing helpers over a krilla surface, in page coordinates (y down): text set in the
-//! bundled font, cells that shrink and wrap their text, ruled boxes, bars, the photo.
+//! bundled fonts, cells that shrink and wrap their text, ruled boxes, bars, the photo.
 
 use krilla::geom::{PathBuilder, Point, Rect, Size};
 use krilla::image::Image;
@@ -24,18 +24,20 @@ impl<'s, 'p> Pen<'s, 'p> {
         Pen { surface, font }
     }
 
+    /// `text` from `x` on, each run in the face that has its characters.
     pub(super) fn text(&mut self, text: &str, size: f32, x: f32, baseline: f32) {
-        if text.is_empty() {
-            return;
+        let mut x = x;
+        for (face, run) in self.font.runs(text) {
+            self.surface.draw_text(
+                Point::from_xy(x, baseline),
+                face.font.clone(),
+                size,
+                run,
+                false,
+                TextDirection::Auto,
+            );
+            x += face.width(run, size);
         }
-        self.surface.draw_text(
-            Point::from_xy(x, baseline),
-            self.font.font.clone(),
-            size,
-            text,
-            false,
-            TextDirection::Auto,
-        );
     }
 
     pub(super) fn text_centered(&mut self, text: &str, size: f32, center: f32, baseline: f32) {

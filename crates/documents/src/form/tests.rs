@@ -237,28 +237,93 @@ fn very_long_names_stay_inside_their_cells_on_one_page() {
 }
 
 #[test]
-fn a_character_the_font_lacks_is_reported_not_printed_as_a_box() {
+fn a_character_no_font_has_is_reported_not_printed_as_a_box() {
     let mut form = specimen();
-    form.fields.name = "吉𠮷".into();
+    // Extension G (Unicode 13): no bundled face draws U+30000.
+    form.fields.name = "吉\u{30000}".into();
     assert_eq!(
         render(&form),
         Err(FormError::MissingGlyphs {
             field: "姓名",
-            chars: vec!['𠮷']
+            chars: vec!['\u{30000}']
         })
     );
     assert_eq!(
         FormError::MissingGlyphs {
             field: "姓名",
-            chars: vec!['𠮷']
+            chars: vec!['\u{30000}']
         }
         .to_string(),
-        "姓名中的「𠮷」无法打印"
+        "姓名中的「\u{30000}」无法打印"
     );
     assert!(
-        missing_glyphs("欧阳䶮 · 上官婉儿").is_empty(),
-        "Extension A and the middle dot print"
+        missing_glyphs("欧阳䶮 · 上官婉儿 𠮷").is_empty(),
+        "Extensions A and B and the middle dot print"
     );
+}
+
+/// What poppler reads back from `pdf`, without the spaces and line breaks it adds.
+fn read_back(pdf: &[u8]) -> String {
+    pdf_text(pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+#[test]
+fn every_character_of_the_general_standard_table_prints_and_reads_back() {
+    let table: String = include_str!("general_standard_chars.txt")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    assert_eq!(table.chars().count(), 8105);
+    assert_eq!(missing_glyphs(&table), Vec::<char>::new());
+    let pdf = type_specimen(&table).unwrap();
+    assert_eq!(read_back(&pdf), table);
+}
+
+/// 1,000 characters spread evenly over Extensions B to F (as of Unicode 10, when they were
+/// last filled in), each block in proportion to its size.
+fn extension_sample() -> String {
+    let blocks = [
+        0x2_0000..=0x2_A6D6_u32, // B
+        0x2_A700..=0x2_B734,     // C
+        0x2_B740..=0x2_B81D,     // D
+        0x2_B820..=0x2_CEA1,     // E
+        0x2_CEB0..=0x2_EBE0,     // F
+    ];
+    let all: Vec<char> = blocks
+        .into_iter()
+        .flatten()
+        .filter_map(char::from_u32)
+        .collect();
+    let step = all.len() as f64 / 1000.0;
+    (0..1000).map(|n| all[(n as f64 * step) as usize]).collect()
+}
+
+#[test]
+fn a_thousand_characters_of_extensions_b_to_f_print_and_read_back() {
+    let sample = extension_sample();
+    assert_eq!(sample.chars().count(), 1000);
+    assert_eq!(missing_glyphs(&sample), Vec::<char>::new());
+    let pdf = type_specimen(&sample).unwrap();
+    assert_eq!(read_back(&pdf), sample);
+    // A name set in both faces keeps its order and its place.
+    let mut form = specimen();
+    form.fields.name = "王𠮷𪚥林".into();
+    let text = read_back(&render(&form).unwrap());
+    assert!(text.contains("王𠮷𪚥林"), "{text}");
+}
+
+#[test]
+fn extension_g_is_refused_by_name_not_printed() {
+    // No bundled face covers Extension G (see fonts/README.md): every one of its
+    // characters is reported, so that a name with one is refused when typed.
+    let g: String = (0x3_0000..=0x3_134A_u32)
+        .filter_map(char::from_u32)
+        .collect();
+    let missing = missing_glyphs(&g).len();
+    assert!(missing >= 4_930, "{missing} of 4,939 reported");
 }
 
 #[test]

@@ -314,7 +314,7 @@ async fn a_name_the_font_cannot_print_is_named_at_sign_up_not_found_at_printing(
     let response = examreg_test_support::http()
         .post(app.url("/api/v1/accounts"))
         .json(&json!({
-            "username": "rarename", "password": "长江后浪推前浪 2024", "name": "王𠮷",
+            "username": "rarename", "password": "长江后浪推前浪 2024", "name": "王\u{30000}",
             "id_type": "resident_id", "id_number": id_number, "phone": "13800004242",
         }))
         .send()
@@ -324,6 +324,38 @@ async fn a_name_the_font_cannot_print_is_named_at_sign_up_not_found_at_printing(
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body["error"]["fields"]["name"][0],
-        "姓名中的“𠮷”（U+20BB7）暂时无法打印在申请表上。请先用拼音代替该字注册，并向报名点说明"
+        "姓名中的“\u{30000}”（U+30000）暂时无法打印在申请表上。请先用拼音代替该字注册，并向报名点说明"
     );
+}
+
+#[tokio::test]
+async fn a_name_with_extension_b_characters_signs_up_and_prints() {
+    let app = TestApp::new().await;
+    let phone = "13800004243";
+    let code = app.sign_up_code(phone).await;
+    let login = examreg_test_support::CandidateLogin {
+        username: "rare.ext.b".into(),
+        password: "长江后浪推前浪 2024".into(),
+        id_number: examreg_test_support::resident_id(4243),
+        phone: phone.into(),
+    };
+    let (status, body) = crate::journey::post_anonymous(
+        &app,
+        "/api/v1/accounts",
+        json!({
+            "username": login.username, "password": login.password, "name": "王𪚥𠮷",
+            "id_type": "resident_id", "id_number": login.id_number, "phone": phone,
+            "phone_code": code,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let client = app.sign_in_as(&login).await;
+    let no = crate::journey::nurse_registration(&client, "2025-shanghai", "shanghai_hukou").await;
+    confirm_photo(&client, &no).await;
+    let text: String = pdf_text(&print(&client, &no).await)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("王𪚥𠮷"), "{text}");
 }
