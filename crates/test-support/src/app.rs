@@ -437,26 +437,38 @@ async fn create_account_at(base: &str, username: &str, n: u32, phone_code: &str)
 
 /// Signs in at `path` (candidate or staff session route) of the server at `base`.
 pub async fn sign_in_at(base: &str, path: &str, username: &str, password: &str) -> SignedInClient {
+    try_sign_in_at(base, path, username, password)
+        .await
+        .unwrap()
+}
+
+/// [`sign_in_at`], for a server that may be gone: a connection error is returned, any
+/// answer but 201 fails the test.
+pub async fn try_sign_in_at(
+    base: &str,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> Result<SignedInClient, reqwest::Error> {
     let http = client();
     let response = http
         .post(format!("{base}{path}"))
         .json(&serde_json::json!({ "username": username, "password": password }))
         .send()
-        .await
-        .unwrap();
+        .await?;
     assert_eq!(
         response.status(),
         reqwest::StatusCode::CREATED,
         "{}",
-        response.text().await.unwrap()
+        response.text().await?
     );
-    let body: serde_json::Value = response.json().await.unwrap();
-    SignedInClient {
+    let body: serde_json::Value = response.json().await?;
+    Ok(SignedInClient {
         base: base.to_owned(),
         http,
         token: body["token"].as_str().unwrap().to_owned(),
         csrf_token: body["csrf_token"].as_str().unwrap().to_owned(),
-    }
+    })
 }
 
 /// A signed-in client with a cookie session; state-changing requests carry the CSRF

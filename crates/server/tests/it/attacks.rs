@@ -467,7 +467,10 @@ async fn slow_and_idle_connections_do_not_hold_the_server_and_sigterm_exits_with
         slow
     });
     let loaded = healthz_p99(&client, &base).await;
-    eprintln!("healthz p99: {quiet:.1} ms quiet, {loaded:.1} ms beside 1,000 slow connections");
+    examreg_test_support::report_figure(&format!(
+        "healthz p99 ({}): {quiet:.1} ms quiet, {loaded:.1} ms beside 1,000 slow connections",
+        backend_name()
+    ));
     assert!(
         loaded <= 2.0 * quiet + 5.0,
         "p99 {loaded:.1} ms with 1,000 slow connections against {quiet:.1} ms quiet"
@@ -730,7 +733,10 @@ async fn concurrent_decompression_bombs_stay_inside_the_decode_memory_budget() {
         "the claims are refused"
     );
     let peak = peak_rss_mb(pid);
-    eprintln!("decode bombs: {idle} MB idle, {peak} MB at the peak (budget 64 MB)");
+    examreg_test_support::report_figure(&format!(
+        "decode bombs ({}): {idle} MB idle, {peak} MB at the peak (budget 64 MB)",
+        backend_name()
+    ));
     assert!(
         peak < idle + 64 + 96,
         "peak {peak} MB against {idle} MB idle and a 64 MB decode budget"
@@ -1003,4 +1009,13 @@ async fn reset_requests_from_one_address_meet_a_ceiling_whatever_they_name() {
             .iter()
             .all(|s| *s == StatusCode::TOO_MANY_REQUESTS)
     );
+}
+
+/// The database the suite runs on, for the figures it reports.
+fn backend_name() -> &'static str {
+    if std::env::var_os("EXAMREG_TEST_POSTGRES_URL").is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
 }
