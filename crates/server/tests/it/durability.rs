@@ -18,19 +18,9 @@ const WORKERS: usize = 6;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_upload_is_lost_when_the_process_is_killed() {
     let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path()).await;
-    let storage = test_storage_url(dir.path());
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let serve = || {
-        let mut command = examreg(dir.path());
-        command
-            .args(["serve", "--demo"])
-            .env("EXAMREG_DATABASE_URL", &db.url)
-            .env("EXAMREG_STORAGE_URL", &storage)
-            .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"));
-        KillOnDrop(spawn_serving(command).0)
-    };
+    let site = DemoSite::new(dir.path()).await;
+    let (base, storage) = (site.base.clone(), site.storage.clone());
+    let serve = || site.serve();
 
     let mut server = serve();
     let login = register_candidate_at(&base, "durable", 9001).await;
@@ -268,19 +258,9 @@ async fn listed_in(client: &SignedInClient, no: &str, slot: &str) -> Option<Vec<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_write_is_lost_over_kill_cycles() {
     let dir = tempfile::tempdir().unwrap();
-    let db = TestDb::create(dir.path()).await;
-    let storage = test_storage_url(dir.path());
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let serve = || {
-        let mut command = examreg(dir.path());
-        command
-            .args(["serve", "--demo"])
-            .env("EXAMREG_DATABASE_URL", &db.url)
-            .env("EXAMREG_STORAGE_URL", &storage)
-            .env("EXAMREG_LISTEN", format!("127.0.0.1:{port}"));
-        KillOnDrop(spawn_serving(command).0)
-    };
+    let site = DemoSite::new(dir.path()).await;
+    let base = site.base.clone();
+    let serve = || site.serve();
     let mut server = serve();
     let mut candidates = Vec::new();
     for n in 0..CANDIDATES {
@@ -339,11 +319,7 @@ async fn no_acknowledged_write_is_lost_over_kill_cycles() {
     let journal = journal.lock().unwrap();
     examreg_test_support::report_figure(&format!(
         "kill -9 ({}): {} acknowledged writes over {CYCLES} cycles, none lost ({} files, {} sessions)",
-        if db.url.starts_with("postgres") {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        },
+        site.backend(),
         journal.acknowledged,
         journal.files.len(),
         journal.tokens.len()
@@ -444,6 +420,47 @@ async fn verify(
             StatusCode::OK,
             "an acknowledged session is gone"
         );
+    }
+}
+
+/// A demo server's database, file store and address, to start (and start again) on.
+struct DemoSite {
+    dir: std::path::PathBuf,
+    db: TestDb,
+    storage: String,
+    port: u16,
+    base: String,
+}
+
+impl DemoSite {
+    async fn new(dir: &std::path::Path) -> DemoSite {
+        let port = free_port();
+        DemoSite {
+            dir: dir.to_owned(),
+            db: TestDb::create(dir).await,
+            storage: test_storage_url(dir),
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        if self.db.url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    }
+
+    /// `examreg serve --demo` on the site, up and answering.
+    fn serve(&self) -> KillOnDrop {
+        let mut command = examreg(&self.dir);
+        command
+            .args(["serve", "--demo"])
+            .env("EXAMREG_DATABASE_URL", &self.db.url)
+            .env("EXAMREG_STORAGE_URL", &self.storage)
+            .env("EXAMREG_LISTEN", format!("127.0.0.1:{}", self.port));
+        KillOnDrop(spawn_serving(command).0)
     }
 }
 

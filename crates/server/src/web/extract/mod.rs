@@ -38,7 +38,8 @@ pub(crate) fn nul_refused() -> AppError {
 
 /// The `file` field of a multipart body, read up to `cap` bytes (memory stays bounded;
 /// names and declared types are ignored: the content decides). `None` without one.
-pub(crate) async fn multipart_file(
+/// Public for the fuzz target `multipart` (`fuzz/`).
+pub async fn multipart_file(
     mut multipart: axum::extract::Multipart,
     cap: usize,
 ) -> Result<Option<axum::body::Bytes>, AppError> {

@@ -1,0 +1,34 @@
+//! The upload check of a JPEG: whatever the bytes, it answers (accepted with its facts, or
+//! refused with a reason) without panicking, and what it accepts it can strip, measure,
+//! thumbnail and search for a barcode.
+#![no_main]
+
+use examreg_documents::form::decode_code128;
+use examreg_documents::jpeg::{self, ImageRules};
+use libfuzzer_sys::fuzz_target;
+
+/// The material slots' rules, with limits small enough for a fuzzer to reach.
+const RULES: ImageRules = ImageRules {
+    min_bytes: 0,
+    max_bytes: 512 * 1024,
+    min_width: 1,
+    min_height: 1,
+    max_width: 4096,
+    max_height: 4096,
+    max_pixels: 4_000_000,
+    max_scans: 64,
+};
+
+fuzz_target!(|bytes: &[u8]| {
+    let _ = jpeg::decode_memory(bytes);
+    let Ok((info, luma)) = jpeg::inspect_keeping_luma(bytes, &RULES) else {
+        return;
+    };
+    assert!(info.width <= RULES.max_width && info.height <= RULES.max_height);
+    assert!(u64::from(info.width) * u64::from(info.height) <= RULES.max_pixels);
+    assert_eq!(luma.len(), info.width as usize * info.height as usize);
+    let _ = decode_code128(&luma, info.width, info.height);
+    let stripped = jpeg::strip_metadata(bytes);
+    assert!(stripped.len() <= bytes.len(), "stripping never adds");
+    let _ = jpeg::thumbnail(bytes, 64);
+});
