@@ -28,6 +28,19 @@ where
     }
 }
 
+/// Waits until the current page, its deferred scripts included, has finished loading.
+pub(crate) async fn loaded(driver: &WebDriver) {
+    eventually(driver, "the page to finish loading", || async {
+        driver
+            .execute("return document.readyState;", Vec::new())
+            .await
+            .ok()
+            .and_then(|r| r.convert::<String>().ok())
+            .is_some_and(|state| state == "complete")
+    })
+    .await;
+}
+
 /// The visible text of the page; empty while a navigation replaces the page.
 pub(crate) async fn body_text(driver: &WebDriver) -> String {
     match driver.find(By::Tag("body")).await {
@@ -93,6 +106,10 @@ pub(crate) fn file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// Picks `path` in the file input `input_id` and presses the form's submit button.
 pub(crate) async fn upload(driver: &WebDriver, input_id: &str, path: &Path) {
+    // A person chooses a file on a page that has finished loading: before the deferred
+    // upload script has run, the form would go without its in-browser shrinking, and a
+    // click during the reload after the previous upload can be lost with the old page.
+    loaded(driver).await;
     let input = driver.find(By::Id(input_id)).await.unwrap();
     input.scroll_into_view().await.unwrap();
     input.send_keys(path.display().to_string()).await.unwrap();
