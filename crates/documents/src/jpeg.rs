@@ -8,7 +8,6 @@ use std::fmt;
 use zune_core::bytestream::ZCursor;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
-use zune_jpeg::errors::DecodeErrors;
 
 /// What an image must satisfy (from the exam definition).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,7 +339,8 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<Frame, JpegError> {
     })
 }
 
-/// About how many bytes decoding `bytes` takes at its peak, from its header alone (zero
+/// About how many bytes a full decode of `bytes` (the form's barcode, a small image's
+/// preview) takes at its peak, from its header alone (zero
 /// when there is no readable header: the check then refuses it without decoding). The
 /// output is one grey byte a pixel; a progressive image also keeps every coefficient of
 /// every component (two bytes each) until its last scan.
@@ -357,18 +357,51 @@ pub fn decode_memory(bytes: &[u8]) -> u64 {
     pixels + coefficients
 }
 
-/// Checks `bytes` against `rules`; on success the image is a complete, decodable JPEG.
-/// Costs one full decode: call it off the async runtime.
-pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> {
-    inspect_keeping_luma(bytes, rules).map(|(info, _)| info)
+/// About how many bytes [`inspect`] holds at its peak for `bytes`, from the header alone
+/// (zero when there is no readable header: the check then refuses it unread).
+pub fn check_memory(bytes: &[u8]) -> u64 {
+    structure(bytes, u32::MAX).map_or(0, |frame| {
+        entropy::memory(
+            u64::from(frame.width) * u64::from(frame.height),
+            frame.components,
+        )
+    })
 }
 
-/// [`inspect`], handing back the decoded grey image (`width` × `height` bytes) so that
-/// whatever else needs the pixels (the form's barcode) does not decode again.
+/// Checks `bytes` against `rules`; on success the image is a complete JPEG whose every
+/// block decodes: each Huffman code of each scan is read (restart markers in sequence,
+/// a progressive image refined to its last bit), without making pixels. Call it off the
+/// async runtime (a 150 KB file takes about a millisecond).
+pub fn inspect(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> {
+    let info = header(bytes, rules)?;
+    entropy::walk(bytes, false)?;
+    Ok(info)
+}
+
+/// [`inspect`], then the decoded grey image (`width` × `height` bytes) for what needs the
+/// pixels (the form's barcode): one full decode more.
 pub fn inspect_keeping_luma(
     bytes: &[u8],
     rules: &ImageRules,
 ) -> Result<(JpegInfo, Vec<u8>), JpegError> {
+    let info = inspect(bytes, rules)?;
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma)
+        .set_max_width(rules.max_width as usize)
+        .set_max_height(rules.max_height as usize);
+    let mut luma = JpegDecoder::new_with_options(ZCursor::new(bytes), options)
+        .decode()
+        .map_err(|_| JpegError::Corrupt)?;
+    let expected = (info.width as usize) * (info.height as usize);
+    if luma.len() < expected {
+        return Err(JpegError::Corrupt);
+    }
+    luma.truncate(expected);
+    Ok((info, luma))
+}
+
+/// The checks the header alone settles: kind, size, structure, pixel limits.
+fn header(bytes: &[u8], rules: &ImageRules) -> Result<JpegInfo, JpegError> {
     let size = bytes.len() as u64;
     if size == 0 {
         return Err(JpegError::Empty);
@@ -418,47 +451,13 @@ pub fn inspect_keeping_luma(
             max_pixels: rules.max_pixels,
         });
     }
-    // Grey is all the checks need: every component's data is still decoded (so a broken
-    // or cut scan is caught), without the colour conversion and upsampling.
-    let options = DecoderOptions::default()
-        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma)
-        .set_strict_mode(true)
-        .set_max_width(rules.max_width as usize)
-        .set_max_height(rules.max_height as usize);
-    let decode = |data: &[u8]| JpegDecoder::new_with_options(ZCursor::new(data), options).decode();
-    let expected = (width as usize) * (height as usize);
-    // A file cut short with an end marker appended would decode "successfully": the
-    // decoder fills the missing blocks from zero bits once it meets the marker. So the
-    // scan is decoded without its end marker, where running out of data is an error.
-    let eoi = last_eoi(bytes);
-    let luma = match decode(&bytes[..eoi]) {
-        Ok(pixels) if pixels.len() >= expected => pixels,
-        Ok(_) => return Err(JpegError::Truncated),
-        Err(DecodeErrors::ExhaustedData) => {
-            // Rarely a complete scan needs a look past its last bits; settle it exactly:
-            // filler before the end marker is ignored by a complete scan and read as
-            // image data by a cut one.
-            let pixels = decode(bytes).map_err(|_| JpegError::Corrupt)?;
-            let filled = decode(&with_filler_before(bytes, eoi)).map_err(|_| JpegError::Corrupt)?;
-            if pixels.len() < expected || filled != pixels {
-                return Err(JpegError::Truncated);
-            }
-            pixels
-        }
-        Err(_) => return Err(JpegError::Corrupt),
-    };
-    let mut luma = luma;
-    luma.truncate(expected);
-    Ok((
-        JpegInfo {
-            width,
-            height,
-            progressive,
-            scans,
-            bytes: size,
-        },
-        luma,
-    ))
+    Ok(JpegInfo {
+        width,
+        height,
+        progressive,
+        scans,
+        bytes: size,
+    })
 }
 
 /// The JPEG as it is kept: the same image without the metadata a file may carry
@@ -581,40 +580,19 @@ fn orientation_only_exif(orientation: u16) -> Vec<u8> {
     segment
 }
 
-/// Where the final end-of-image marker starts (only zero padding may follow it, as
-/// [`structure`] checked).
-fn last_eoi(bytes: &[u8]) -> usize {
-    (0..bytes.len().saturating_sub(1))
-        .rev()
-        .find(|&i| bytes[i..i + 2] == [0xFF, 0xD9])
-        .unwrap_or(bytes.len())
-}
-
-/// `bytes` with filler inserted at `at` (before the end marker).
-fn with_filler_before(bytes: &[u8], at: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + 64);
-    out.extend_from_slice(&bytes[..at]);
-    out.extend_from_slice(&[0x5A; 64]);
-    out.extend_from_slice(&bytes[at..]);
-    out
-}
-
 /// A preview of a checked JPEG, at most `max_side` pixels on its longer side (never
 /// enlarged), re-encoded as a baseline JPEG: for the candidate's 🔍 list and the reviewer's
-/// queue, so phones and reviewers do not fetch every full image.
+/// queue, so phones and reviewers do not fetch every full image. An image at least
+/// 8 × `max_side` on its longer side is drawn from its blocks' DC coefficients (the image
+/// at 1/8 scale, no inverse DCT); a smaller one is decoded in full.
 pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, JpegError> {
     use image::ImageEncoder as _;
-    use zune_core::colorspace::ColorSpace;
 
-    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    let pixels = decoder.decode().map_err(|_| JpegError::Corrupt)?;
-    let (width, height) = decoder.dimensions().ok_or(JpegError::Corrupt)?;
-    let (width, height) = (
-        u32::try_from(width).map_err(|_| JpegError::Corrupt)?,
-        u32::try_from(height).map_err(|_| JpegError::Corrupt)?,
-    );
-    let image = image::RgbImage::from_raw(width, height, pixels).ok_or(JpegError::Truncated)?;
+    let image = match dc_image(bytes, max_side)? {
+        Some(image) => image,
+        None => full_rgb(bytes)?,
+    };
+    let (width, height) = image.dimensions();
     let scale = (f64::from(max_side) / f64::from(width.max(height))).min(1.0);
     let (tw, th) = (
         ((f64::from(width) * scale).round() as u32).max(1),
@@ -627,6 +605,68 @@ pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, JpegError> {
         .map_err(|_| JpegError::Corrupt)?;
     Ok(out)
 }
+
+/// The image at 1/8 scale from its DC coefficients, when that is at least `min_side` on
+/// its longer side and the image is grey or YCbCr.
+fn dc_image(bytes: &[u8], min_side: u32) -> Result<Option<image::RgbImage>, JpegError> {
+    let Ok(frame) = structure(bytes, u32::MAX) else {
+        return Ok(None);
+    };
+    let (width, height) = (frame.width.div_ceil(8), frame.height.div_ceil(8));
+    if width.max(height) < min_side || !matches!(frame.components, 1 | 3) {
+        return Ok(None);
+    }
+    let walked = entropy::walk(bytes, true)?;
+    let Some(planes) = walked.planes else {
+        return Ok(None);
+    };
+    // The sample of plane `p` under the 8 × 8 block (x, y) of the full image.
+    let sample = |p: &entropy::DcPlane, x: u32, y: u32| -> f32 {
+        let bx = x as usize * usize::from(p.h) / usize::from(walked.max_h);
+        let by = y as usize * usize::from(p.v) / usize::from(walked.max_v);
+        f32::from(
+            p.samples
+                .get(by.min(p.rows - 1) * p.stride + bx.min(p.stride - 1))
+                .copied()
+                .unwrap_or(128),
+        )
+    };
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let luma = sample(&planes[0], x, y);
+        let [r, g, b] = if let [_, cb_plane, cr_plane] = planes.as_slice() {
+            let (cb, cr) = (
+                sample(cb_plane, x, y) - 128.0,
+                sample(cr_plane, x, y) - 128.0,
+            );
+            [
+                luma + 1.402 * cr,
+                luma - 0.344_136 * cb - 0.714_136 * cr,
+                luma + 1.772 * cb,
+            ]
+        } else {
+            [luma; 3]
+        };
+        image::Rgb([r, g, b].map(|c| c.round().clamp(0.0, 255.0) as u8))
+    });
+    Ok(Some(image))
+}
+
+/// The whole image decoded to RGB.
+fn full_rgb(bytes: &[u8]) -> Result<image::RgbImage, JpegError> {
+    use zune_core::colorspace::ColorSpace;
+
+    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    let pixels = decoder.decode().map_err(|_| JpegError::Corrupt)?;
+    let (width, height) = decoder.dimensions().ok_or(JpegError::Corrupt)?;
+    let (width, height) = (
+        u32::try_from(width).map_err(|_| JpegError::Corrupt)?,
+        u32::try_from(height).map_err(|_| JpegError::Corrupt)?,
+    );
+    image::RgbImage::from_raw(width, height, pixels).ok_or(JpegError::Truncated)
+}
+
+mod entropy;
 
 #[cfg(test)]
 mod tests;

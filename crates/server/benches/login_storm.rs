@@ -140,4 +140,13 @@ async fn main() {
             total.other,
         );
     }
+    println!(
+        "peak resident memory: {} MB ({})",
+        examreg_server::peak_resident_bytes().unwrap_or(0) >> 20,
+        if cfg!(feature = "mimalloc") {
+            "mimalloc"
+        } else {
+            "the system allocator"
+        }
+    );
 }

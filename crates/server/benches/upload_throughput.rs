@@ -182,4 +182,13 @@ async fn main() {
         "examreg upload:        {rate:7.1} uploads/s (p50 {p50:.1} ms, p99 {p99:.1} ms) = {:.2}× the bare handler",
         rate / base_rate
     );
+    println!(
+        "peak resident memory: {} MB ({})",
+        examreg_server::peak_resident_bytes().unwrap_or(0) >> 20,
+        if cfg!(feature = "mimalloc") {
+            "mimalloc"
+        } else {
+            "the system allocator"
+        }
+    );
 }

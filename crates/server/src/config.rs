@@ -185,9 +185,10 @@ pub struct Argon2Config {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
-    /// Hashes waiting for a core beyond this many are refused with 503 at once.
-    #[serde(default = "defaults::hash_queue")]
-    pub queue: usize,
+    /// Hashes wait for a core as long as the queue can be hashed within this many
+    /// milliseconds (at the hashing time measured lately); beyond that 503 at once.
+    #[serde(default = "defaults::hash_max_wait_ms")]
+    pub max_wait_ms: u64,
 }
 
 impl Default for Argon2Config {
@@ -196,7 +197,7 @@ impl Default for Argon2Config {
             memory_kib: 19 * 1024,
             iterations: 2,
             parallelism: 1,
-            queue: defaults::hash_queue(),
+            max_wait_ms: defaults::hash_max_wait_ms(),
         }
     }
 }
@@ -238,8 +239,8 @@ mod defaults {
     pub(super) fn max_upload_body_bytes() -> usize {
         2 * 1024 * 1024
     }
-    pub(super) fn hash_queue() -> usize {
-        32
+    pub(super) fn hash_max_wait_ms() -> u64 {
+        2000
     }
 }
 

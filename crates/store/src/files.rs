@@ -187,6 +187,31 @@ impl FileStore {
         }
     }
 
+    /// The keys under `prefix` last written at least `age` ago, as the store lists them
+    /// (a stream: a store of millions of files is never held in memory at once).
+    pub fn list_written_before(
+        &self,
+        prefix: &str,
+        age: std::time::Duration,
+    ) -> futures::stream::BoxStream<'static, Result<String, StoreError>> {
+        use futures::{StreamExt, TryStreamExt};
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "compared with the store's own write times, which the injected clock does not govern"
+        )]
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let cutoff = i64::try_from(now.saturating_sub(age).as_secs()).unwrap_or(i64::MAX);
+        self.inner
+            .list(Some(&Path::from(prefix)))
+            .map_err(StoreError::from)
+            .try_filter_map(move |meta| async move {
+                Ok((meta.last_modified.timestamp() <= cutoff).then(|| meta.location.to_string()))
+            })
+            .boxed()
+    }
+
     /// Every key under `prefix`.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         use futures::TryStreamExt;

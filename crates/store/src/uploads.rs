@@ -128,11 +128,19 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Every storage key the database knows, for collecting orphaned files.
-pub async fn storage_keys(db: &impl ConnectionTrait) -> Result<Vec<String>, StoreError> {
+/// The storage keys of the uploads among `ids` that exist (by primary key), for
+/// collecting orphaned files a batch at a time.
+pub async fn storage_keys_of(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(upload::Entity::find()
         .select_only()
         .column(upload::Column::StorageKey)
+        .filter(upload::Column::Id.is_in(ids.iter().copied()))
         .into_tuple::<String>()
         .all(db)
         .await?)

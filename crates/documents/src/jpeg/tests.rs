@@ -128,9 +128,8 @@ fn truncated_files_are_caught() {
             "kept {keep} bytes"
         );
     }
-    // Cut mid-scan with an end marker appended: the decoder would zero-fill the missing
-    // blocks without complaint, so the check decodes a second time with filler bytes
-    // before the end marker and sees the picture change.
+    // Cut mid-scan with an end marker appended (a decoder would zero-fill the missing
+    // blocks without complaint): the walk runs out of coded data before the last block.
     for keep in [bytes.len() / 3, bytes.len() * 2 / 3, bytes.len() - 40] {
         let mut fake = bytes[..keep].to_vec();
         fake.extend_from_slice(&[0xFF, 0xD9]);
@@ -324,4 +323,177 @@ fn stored_bytes_keep_the_picture_and_lose_the_metadata() {
         plain,
         "nothing to strip: the same bytes"
     );
+}
+
+/// Files written by libjpeg-turbo's `cjpeg` (2.1.5) from a 601 × 457 picture with noise
+/// (and a 2600 × 1800 gradient), covering what encoders make: chroma subsampling 4:2:0,
+/// 4:2:2, 4:4:4 and grey; restart markers every few blocks; optimised Huffman tables;
+/// one scan per component; progressive files with spectral selection, successive
+/// approximation and end-of-band runs across restart intervals.
+const CORPUS: [(&str, &[u8]); 7] = [
+    (
+        "baseline-420-restart-7-blocks",
+        include_bytes!("corpus/baseline-420-restart-7-blocks.jpg"),
+    ),
+    (
+        "baseline-444-optimized",
+        include_bytes!("corpus/baseline-444-optimized.jpg"),
+    ),
+    (
+        "sequential-one-scan-per-component",
+        include_bytes!("corpus/sequential-one-scan-per-component.jpg"),
+    ),
+    (
+        "progressive-420",
+        include_bytes!("corpus/progressive-420.jpg"),
+    ),
+    (
+        "progressive-grey",
+        include_bytes!("corpus/progressive-grey.jpg"),
+    ),
+    (
+        "progressive-422-restart-2-blocks",
+        include_bytes!("corpus/progressive-422-restart-2-blocks.jpg"),
+    ),
+    (
+        "progressive-large",
+        include_bytes!("corpus/progressive-large.jpg"),
+    ),
+];
+
+/// Limits that let every corpus file through on its size.
+const ANY_SIZE: ImageRules = ImageRules {
+    min_bytes: 1,
+    max_bytes: 1 << 20,
+    ..MATERIALS
+};
+
+#[test]
+fn what_encoders_write_passes_and_decodes() {
+    for (name, bytes) in CORPUS {
+        let info = inspect(bytes, &ANY_SIZE).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(info.progressive, name.starts_with("progressive"), "{name}");
+        // A full decoder agrees that it is a complete picture.
+        let options = DecoderOptions::default().set_strict_mode(true);
+        JpegDecoder::new_with_options(ZCursor::new(bytes), options)
+            .decode()
+            .unwrap_or_else(|e| panic!("{name}: zune-jpeg refuses it: {e:?}"));
+    }
+}
+
+#[test]
+fn arithmetic_coding_is_refused_by_name() {
+    let bytes = include_bytes!("corpus/arithmetic.jpg");
+    assert_eq!(inspect(bytes, &ANY_SIZE), Err(JpegError::UnsupportedKind));
+}
+
+#[test]
+fn every_cut_of_every_encoding_is_refused() {
+    for (name, bytes) in CORPUS {
+        let eoi = bytes.len() - 2;
+        for keep in (4..eoi).step_by(211).chain([eoi - 1]) {
+            // Cut as an interrupted upload is, and cut with an end marker appended.
+            let mut faked = bytes[..keep].to_vec();
+            faked.extend_from_slice(&[0xFF, 0xD9]);
+            for (how, cut) in [("cut", &bytes[..keep]), ("cut + EOI", &faked[..])] {
+                assert!(
+                    inspect(cut, &ANY_SIZE).is_err(),
+                    "{name}: {how} at {keep} of {} bytes passed",
+                    bytes.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_progressive_file_cut_between_scans_is_incomplete() {
+    let (_, bytes) = CORPUS[3];
+    // End the file after each complete scan but the last: every scan decodes, yet the
+    // picture lacks its later refinements.
+    let scans: Vec<usize> = bytes
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| *w == [0xFF, 0xDA])
+        .map(|(i, _)| i)
+        .collect();
+    assert!(scans.len() > 5, "{} scans", scans.len());
+    for &next in &scans[1..] {
+        let mut early = bytes[..next].to_vec();
+        early.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(
+            inspect(&early, &ANY_SIZE),
+            Err(JpegError::Truncated),
+            "ended before the scan at {next}"
+        );
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_the_coded_data_is_caught_or_harmless() {
+    // A bit error in entropy-coded data either breaks a code (refused) or changes some
+    // coefficient (a different but complete picture, which a full decoder also reads).
+    let (_, bytes) = CORPUS[0];
+    let start = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap() + 20;
+    let mut refused = 0;
+    for at in (start..bytes.len() - 2).step_by(97) {
+        let mut flipped = bytes.to_vec();
+        flipped[at] ^= 0x10;
+        match inspect(&flipped, &ANY_SIZE) {
+            Ok(_) => {
+                let options = DecoderOptions::default().set_strict_mode(true);
+                JpegDecoder::new_with_options(ZCursor::new(&flipped[..]), options)
+                    .decode()
+                    .unwrap_or_else(|e| panic!("passed, but zune-jpeg refuses it: {e:?}"));
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(refused > 0, "some flips must break a code");
+}
+
+#[test]
+fn large_previews_come_from_the_dc_coefficients_and_look_the_same() {
+    for (name, bytes) in [CORPUS[6], ("baseline-large", &jpeg(2700, 1500, 70, 0)[..])] {
+        let from_dc = dc_image(bytes, 320)
+            .unwrap()
+            .expect("large enough for 1/8 scale");
+        let full = full_rgb(bytes).unwrap();
+        assert_eq!(
+            from_dc.dimensions(),
+            (full.width().div_ceil(8), full.height().div_ceil(8)),
+            "{name}"
+        );
+        // Each DC sample is its 8 × 8 block's mean: compare with the decoded means.
+        let mut total = 0u64;
+        for (x, y, p) in from_dc.enumerate_pixels() {
+            let mut sum = [0u64; 3];
+            let mut n = 0;
+            for yy in y * 8..((y + 1) * 8).min(full.height()) {
+                for xx in x * 8..((x + 1) * 8).min(full.width()) {
+                    let q = full.get_pixel(xx, yy);
+                    for c in 0..3 {
+                        sum[c] += u64::from(q[c]);
+                    }
+                    n += 1;
+                }
+            }
+            for c in 0..3 {
+                total += (sum[c] / n).abs_diff(u64::from(p[c]));
+            }
+        }
+        let mean_error = total as f64 / (from_dc.len() as f64);
+        assert!(
+            mean_error < 4.0,
+            "{name}: mean error {mean_error:.2} of 255"
+        );
+        let thumb = image::load_from_memory(&thumbnail(bytes, 320).unwrap()).unwrap();
+        assert_eq!(thumb.width().max(thumb.height()), 320, "{name}");
+    }
+}
+
+#[test]
+fn the_walk_needs_a_tenth_of_a_decode_s_memory() {
+    let (_, bytes) = CORPUS[6];
+    assert!(check_memory(bytes) * 10 < decode_memory(bytes));
 }

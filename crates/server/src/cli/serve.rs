@@ -27,12 +27,6 @@ pub(super) async fn run(
     if demo {
         create_demo_staff(&state).await?;
     }
-    let orphans = crate::services::uploads::collect_orphans(&state)
-        .await
-        .context("collecting orphaned files")?;
-    if orphans > 0 {
-        tracing::info!(orphans, "removed stored files that no upload refers to");
-    }
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %state.config.database_url_for_humans(), "examreg is serving");
     println!("examreg is serving on http://{address}/");

@@ -2,6 +2,7 @@
 //! may run them, and each is harmless when run twice.
 
 pub mod apply_deadlines;
+pub mod collect_orphans;
 pub mod deliver_notifications;
 pub mod purge_expired;
 
@@ -17,6 +18,7 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
         let mut deliver = tokio::time::interval(Duration::from_secs(2));
         let mut purge = tokio::time::interval(Duration::from_secs(300));
         let mut deadlines = tokio::time::interval(Duration::from_secs(30));
+        let mut orphans = tokio::time::interval(collect_orphans::EVERY);
         loop {
             tokio::select! {
                 _ = deliver.tick() => {
@@ -27,6 +29,11 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
                 _ = deadlines.tick() => {
                     if let Err(err) = apply_deadlines::run_once(&app).await {
                         tracing::warn!(error = %err, "applying deadlines");
+                    }
+                }
+                _ = orphans.tick() => {
+                    if let Err(err) = collect_orphans::run_once(&app).await {
+                        tracing::warn!(error = %err, "collecting orphaned files");
                     }
                 }
                 _ = purge.tick() => {

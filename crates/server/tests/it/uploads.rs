@@ -1,5 +1,7 @@
 //! Photo and materials through the API.
 
+use std::time::Duration;
+
 use examreg_test_support::{TestApp, fixtures};
 
 use crate::journey::{nurse, send};
@@ -432,7 +434,19 @@ async fn files_without_a_row_are_collected_and_rows_keep_their_bytes() {
         .put_durable(stray, bytes::Bytes::from_static(b"half an upload"))
         .await
         .unwrap();
-    let removed = examreg_server::services::uploads::collect_orphans(&app.state)
+    // Just written, it may be an upload whose row another node is about to commit.
+    let job_age = examreg_server::jobs::collect_orphans::AGE;
+    let young = examreg_server::services::uploads::collect_orphans(&app.state, job_age)
+        .await
+        .unwrap();
+    assert_eq!(young, 0, "a file younger than {job_age:?} is left alone");
+    assert!(
+        app.stored_keys("registrations")
+            .await
+            .contains(&stray.to_owned())
+    );
+    // An hour on, nothing refers to it.
+    let removed = examreg_server::services::uploads::collect_orphans(&app.state, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(removed, 1);
@@ -508,7 +522,7 @@ async fn thumbnails_are_made_once_served_like_originals_and_go_with_the_file() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(app.stored_keys("registrations").await.is_empty());
 
-    // A thumbnail whose original is gone is collected at start; one whose original has
+    // A thumbnail whose original is gone is collected; one whose original has
     // a row is kept.
     let (_, kept) = client
         .upload(&no, "3-1", fixtures::material(32), "id.jpg")
@@ -526,7 +540,7 @@ async fn thumbnails_are_made_once_served_like_originals_and_go_with_the_file() {
         )
         .await
         .unwrap();
-    let removed = examreg_server::services::uploads::collect_orphans(&app.state)
+    let removed = examreg_server::services::uploads::collect_orphans(&app.state, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(removed, 1);

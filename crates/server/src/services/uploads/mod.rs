@@ -4,8 +4,8 @@
 //! Order of an upload: check the bytes (off the runtime, bounded) → write the file and
 //! fsync it → in one transaction (the registration locked): re-check the slot's limit and
 //! duplicates, insert the row, write the audit row → answer. A crash before the commit
-//! leaves a file without a row, which [`collect_orphans`] removes at start; a committed
-//! row always has its bytes.
+//! leaves a file without a row, which [`collect_orphans`] removes an hour later (a job);
+//! a committed row always has its bytes.
 
 mod collect_orphans;
 mod complete_materials;
@@ -118,20 +118,18 @@ struct Checked {
     barcode: Option<String>,
 }
 
-/// Permits of `app.decode_memory` (MiB) a decode of `bytes` takes, as its header says;
-/// never more than all of them.
-pub(crate) fn memory_permits(app: &AppState, bytes: &[u8], factor: u64) -> u32 {
-    let mib = (jpeg::decode_memory(bytes) * factor)
-        .div_ceil(1 << 20)
-        .max(1);
+/// Permits of `app.decode_memory` (MiB) for work on an image that takes `bytes` bytes at
+/// its peak (as its header says); never more than all of them.
+pub(crate) fn memory_permits(app: &AppState, bytes: u64) -> u32 {
+    let mib = bytes.div_ceil(1 << 20).max(1);
     u32::try_from(mib)
         .unwrap_or(u32::MAX)
         .min(app.config.decode_memory_mb.max(1))
 }
 
-/// Checks the bytes off the async runtime, in one decode: at most one check per core and
-/// no more decode memory than configured at a time; for a form scan the barcode is read
-/// from the same decoded pixels.
+/// Checks the bytes off the async runtime: at most one check per core and no more decode
+/// memory than configured at a time. The check walks the coded data without making
+/// pixels; only a form scan is decoded, for its barcode.
 async fn check(
     app: &AppState,
     bytes: Bytes,
@@ -141,16 +139,26 @@ async fn check(
     let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
     let _memory = app
         .decode_memory
-        .acquire_many(memory_permits(app, &bytes, 1))
+        .acquire_many(memory_permits(
+            app,
+            if read_barcode {
+                jpeg::decode_memory(&bytes)
+            } else {
+                jpeg::check_memory(&bytes)
+            },
+        ))
         .await
         .map_err(task)?;
     let _cpu = app.heavy_work.acquire().await.map_err(task)?;
     let (info, kept, barcode) = tokio::task::spawn_blocking(move || {
-        let (info, luma) = jpeg::inspect_keeping_luma(&bytes, &rules)?;
-        let barcode = read_barcode
-            .then(|| examreg_documents::form::decode_code128(&luma, info.width, info.height).ok())
-            .flatten();
-        drop(luma);
+        let (info, barcode) = if read_barcode {
+            let (info, luma) = jpeg::inspect_keeping_luma(&bytes, &rules)?;
+            let barcode =
+                examreg_documents::form::decode_code128(&luma, info.width, info.height).ok();
+            (info, barcode)
+        } else {
+            (jpeg::inspect(&bytes, &rules)?, None)
+        };
         Ok::<_, JpegError>((info, jpeg::strip_metadata(&bytes), barcode))
     })
     .await

@@ -76,10 +76,13 @@ async fn bytes_of(
     }
     let original = app.files.get(&upload.storage_key).await?;
     let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
-    // A colour decode: about three times the grey one.
+    // At most a colour decode: about three times the grey one.
     let _memory = app
         .decode_memory
-        .acquire_many(super::memory_permits(app, &original, 3))
+        .acquire_many(super::memory_permits(
+            app,
+            jpeg::decode_memory(&original) * 3,
+        ))
         .await
         .map_err(task)?;
     let _cpu = app.heavy_work.acquire().await.map_err(task)?;
