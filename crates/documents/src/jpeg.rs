@@ -1,7 +1,8 @@
 //! Checking an uploaded image before anything stores it. The content decides, never the
 //! name or the declared type: the bytes must be a well-formed JPEG (SOI, one frame,
-//! at least one scan, EOI, nothing after it) within the size and pixel limits, and must
-//! decode completely in strict mode. Every refusal says what was wrong and what to do.
+//! at least one scan, EOI, nothing after it) within the size and pixel limits, and every
+//! block of every scan must be present and decodable, which the walk in `entropy` settles
+//! without making pixels. Every refusal says what was wrong and what to do.
 
 use std::fmt;
 
@@ -340,10 +341,10 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<Frame, JpegError> {
 }
 
 /// About how many bytes a full decode of `bytes` (the form's barcode, a small image's
-/// preview) takes at its peak, from its header alone (zero
-/// when there is no readable header: the check then refuses it without decoding). The
-/// output is one grey byte a pixel; a progressive image also keeps every coefficient of
-/// every component (two bytes each) until its last scan.
+/// preview) takes at its peak, from its header alone (zero when there is no readable
+/// header: the check then refuses it without decoding). The output is one grey byte a
+/// pixel; a progressive image also keeps every coefficient of every component (two bytes
+/// each) until its last scan.
 pub fn decode_memory(bytes: &[u8]) -> u64 {
     let Ok(frame) = structure(bytes, u32::MAX) else {
         return 0;
