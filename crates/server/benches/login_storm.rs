@@ -142,7 +142,7 @@ async fn main() {
     }
     println!(
         "peak resident memory: {} MB ({})",
-        examreg_server::peak_resident_bytes().unwrap_or(0) >> 20,
+        examreg_test_support::peak_resident_bytes(None).unwrap_or(0) >> 20,
         if cfg!(feature = "mimalloc") {
             "mimalloc"
         } else {

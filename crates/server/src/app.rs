@@ -48,6 +48,7 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
     let decode_memory_mb = config.decode_memory_mb;
+    let heavy_work_max_wait_ms = config.heavy_work_max_wait_ms;
     let store = connect(&config).await?;
     store
         .migrate()
@@ -80,9 +81,12 @@ pub async fn build_state(
         clock,
         passwords,
         metrics: telemetry::metrics_handle(),
-        heavy_work: Arc::new(tokio::sync::Semaphore::new(
+        heavy_work: crate::admission::Gate::new(
+            "image and PDF work",
             std::thread::available_parallelism().map_or(1, usize::from),
-        )),
+            std::time::Duration::from_millis(heavy_work_max_wait_ms),
+            std::time::Duration::from_millis(10),
+        ),
         decode_memory: Arc::new(tokio::sync::Semaphore::new(
             usize::try_from(decode_memory_mb)
                 .unwrap_or(usize::MAX)

@@ -77,6 +77,11 @@ pub struct Config {
     /// a decode waits until its share is free.
     #[serde(default = "defaults::decode_memory_mb")]
     pub decode_memory_mb: u32,
+    /// Image checks, previews and form PDFs (one per core at a time) wait for a core as
+    /// long as the queue can be done within this many milliseconds at the time such work
+    /// has taken lately; beyond that 503 with `Retry-After` at once.
+    #[serde(default = "defaults::heavy_work_max_wait_ms")]
+    pub heavy_work_max_wait_ms: u64,
     /// `/readyz` answers 503 when the data directory or a local file store has less free
     /// space than this (MB): a full disk refuses writes.
     #[serde(default = "defaults::min_free_disk_mb")]
@@ -214,6 +219,9 @@ mod defaults {
     }
     pub(super) fn request_timeout_secs() -> u64 {
         30
+    }
+    pub(super) fn heavy_work_max_wait_ms() -> u64 {
+        2000
     }
     pub(super) fn decode_memory_mb() -> u32 {
         256

@@ -1,24 +1,20 @@
 //! Password hashing with Argon2id, off the async runtime and bounded.
 //!
 //! At most one hash per core runs at a time; a queue waits for a core, as long as what
-//! it holds can be hashed within `max_wait` at the hashing time measured lately (so a
-//! machine that hashes fast, or a quiet one, queues more); anything beyond it is refused
-//! at once with [`HashError::Busy`] (the web layer answers 503 with `Retry-After`), so a
-//! login storm cannot pile up unbounded work or wait into timeouts.
+//! it holds can be hashed within `argon2.max_wait_ms` at the hashing time measured lately
+//! (an admission [`Gate`]); anything beyond it is refused at once with
+//! [`HashError::Busy`] (the web layer answers 503 with `Retry-After`), so a login storm
+//! cannot pile up unbounded work or wait into timeouts.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
 use examreg_domain::account::Password;
-use tokio::sync::Semaphore;
 
+use crate::admission::{Gate, Ticket};
 use crate::config::Argon2Config;
-
-/// What a hash is assumed to take before any was measured.
-const FIRST_ESTIMATE: Duration = Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -31,29 +27,15 @@ pub enum HashError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// A place in the hashing queue (see [`PasswordHasher::admit`]); given back on drop.
+/// A place in the hashing queue (see [`PasswordHasher::admit`]).
 #[derive(Debug)]
-pub struct Admission {
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl Drop for Admission {
-    fn drop(&mut self) {
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-}
+pub struct Admission(Ticket);
 
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: Params,
-    cores: usize,
-    max_wait: Duration,
-    /// Admitted: running plus queued.
-    in_flight: Arc<AtomicUsize>,
-    /// A moving average of one hash's time, in microseconds.
-    mean_micros: Arc<AtomicU64>,
-    /// Running: one per core.
-    running: Arc<Semaphore>,
+    /// One hash per core; a queue as long as `max_wait_ms` allows.
+    gate: Gate,
     /// A hash of the configured cost, verified when an account does not exist.
     dummy: Arc<std::sync::OnceLock<String>>,
 }
@@ -70,36 +52,19 @@ impl PasswordHasher {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(PasswordHasher {
             params,
-            cores,
-            max_wait: Duration::from_millis(config.max_wait_ms),
-            in_flight: Arc::new(AtomicUsize::new(0)),
-            mean_micros: Arc::new(AtomicU64::new(FIRST_ESTIMATE.as_micros() as u64)),
-            running: Arc::new(Semaphore::new(cores)),
+            gate: Gate::new(
+                "password hashing",
+                cores,
+                Duration::from_millis(config.max_wait_ms),
+                Duration::from_millis(50),
+            ),
             dummy: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
-    /// How many hashes may be admitted at once: one running per core, and as many waiting
-    /// as the cores get through within `max_wait` at the measured hashing time.
+    /// How many hashes may be admitted at once (see [`Gate::capacity`]).
     pub fn capacity(&self) -> usize {
-        let mean = self.mean_micros.load(Ordering::Relaxed).max(1);
-        let per_core = (self.max_wait.as_micros() as u64 / mean) as usize;
-        self.cores + self.cores * per_core
-    }
-
-    /// The moving average of a hash's time so far.
-    pub fn mean_hash_time(&self) -> Duration {
-        Duration::from_micros(self.mean_micros.load(Ordering::Relaxed))
-    }
-
-    fn record(&self, took: Duration) {
-        let sample = took.as_micros().min(u128::from(u64::MAX)) as u64;
-        // An average over about the last eight hashes.
-        let _ = self
-            .mean_micros
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |mean| {
-                Some(mean - mean / 8 + sample / 8)
-            });
+        self.gate.capacity()
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -109,14 +74,9 @@ impl PasswordHasher {
     /// A place in the hashing queue, or `Busy` at once. Sign-in takes it before any other
     /// work, so that an overloaded server turns excess requests away for almost nothing.
     pub fn admit(&self) -> Result<Admission, HashError> {
-        let capacity = self.capacity();
-        self.in_flight
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < capacity).then_some(n + 1)
-            })
-            .map(|_| Admission {
-                in_flight: Arc::clone(&self.in_flight),
-            })
+        self.gate
+            .admit()
+            .map(Admission)
             .map_err(|_| HashError::Busy)
     }
 
@@ -130,23 +90,12 @@ impl PasswordHasher {
 
     async fn run_admitted<T: Send + 'static>(
         &self,
-        admission: Admission,
+        Admission(ticket): Admission,
         work: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _admitted = admission;
-        let _running = Arc::clone(&self.running)
-            .acquire_owned()
-            .await
-            .map_err(|_| HashError::Busy)?;
+        let _running = self.gate.run(ticket).await.map_err(|_| HashError::Busy)?;
         let argon2 = self.argon2();
-        let (result, took) = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let result = work(argon2);
-            (result, started.elapsed())
-        })
-        .await?;
-        self.record(took);
-        Ok(result)
+        Ok(tokio::task::spawn_blocking(move || work(argon2)).await?)
     }
 
     /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
@@ -209,39 +158,6 @@ impl PasswordHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn the_queue_holds_what_can_be_hashed_within_the_wait() {
-        let config = Argon2Config {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-            max_wait_ms: 2000,
-        };
-        let hasher = PasswordHasher::new(&config).unwrap();
-        let cores = hasher.cores;
-        // Before any hash: 50 ms assumed, 40 a core within 2 s.
-        assert_eq!(hasher.capacity(), cores + cores * 40);
-        for _ in 0..64 {
-            hasher.record(Duration::from_millis(100));
-        }
-        let slow = hasher.capacity();
-        assert!(
-            (cores + cores * 20..=cores + cores * 21).contains(&slow),
-            "at 100 ms a hash: {slow}"
-        );
-        let admitted: Vec<_> = (0..slow).map(|_| hasher.admit().unwrap()).collect();
-        assert!(matches!(hasher.admit(), Err(HashError::Busy)));
-        drop(admitted);
-        assert!(hasher.admit().is_ok(), "places come back");
-        // Real hashes of this cost take well under 100 ms: the queue grows.
-        let password = Password::parse("correct horse battery").unwrap();
-        for _ in 0..40 {
-            hasher.hash(&password).await.unwrap();
-        }
-        assert!(hasher.mean_hash_time() < Duration::from_millis(50));
-        assert!(hasher.capacity() > slow);
-    }
 
     fn cheap() -> Argon2Config {
         Argon2Config {

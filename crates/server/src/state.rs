@@ -19,8 +19,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub metrics: PrometheusHandle,
-    /// Bounds CPU-heavy work off the runtime (JPEG decoding, PDF): one per core.
-    pub heavy_work: Arc<tokio::sync::Semaphore>,
+    /// Admits CPU-heavy work off the runtime (image checks and previews, PDF): one per
+    /// core, a queue as long as `heavy_work_max_wait_ms` allows.
+    pub heavy_work: crate::admission::Gate,
     /// Bounds the memory image decoding may take at once: one permit per MiB
     /// (`decode_memory_mb`); a decode holds as many as its header says it needs.
     pub decode_memory: Arc<tokio::sync::Semaphore>,

@@ -36,6 +36,45 @@ pub fn material(seed: u32) -> Vec<u8> {
     bytes
 }
 
+/// An A4 page scanned at 150 dpi (1240 × 1754): lines of "text" on paper with grain, at
+/// the highest quality that stays within `max_kb` KB (what a candidate's scanner or phone
+/// app sends). Each `seed` moves the text, so the bytes differ.
+pub fn a4_scan(seed: u32, max_kb: u32) -> Vec<u8> {
+    let mut state = (0x2545_F491_u32 ^ seed.wrapping_mul(0x85EB_CA6B)) | 1;
+    let shift = seed % 40;
+    let page = RgbImage::from_fn(1240, 1754, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let grain = (state % 12) as u8;
+        let line = (y + shift) % 40 < 14;
+        let ink =
+            line && x > 120 && x < 1120 && !(x / 9 + (y + shift) / 40 + seed).is_multiple_of(7);
+        let v = if ink { 40 + grain } else { 235 - grain };
+        image::Rgb([v, v, v.saturating_sub(4)])
+    });
+    let encode = |quality: u8| {
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, quality)
+            .write_image(page.as_raw(), 1240, 1754, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    };
+    // The highest quality within the size, found by halving the range.
+    let (mut low, mut high) = (5u8, 95u8);
+    let mut best = encode(low);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        let out = encode(mid);
+        if out.len() <= max_kb as usize * 1024 {
+            (low, best) = (mid, out);
+        } else {
+            high = mid - 1;
+        }
+    }
+    best
+}
+
 /// A portrait JPEG of 600×800 pixels within the photo limits (45 KB – 1 MB).
 pub fn photo(seed: u32) -> Vec<u8> {
     let bytes = noisy(600, 800, 92, 48, seed);
@@ -168,6 +207,22 @@ pub fn with_comment(jpeg: &[u8], comment: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a4_scans_fit_their_size_and_differ() {
+        let scans: Vec<Vec<u8>> = (0..3).map(|seed| a4_scan(seed, 148)).collect();
+        for (seed, scan) in scans.iter().enumerate() {
+            assert!(
+                scan.len() <= 148 * 1024,
+                "seed {seed}: {} bytes",
+                scan.len()
+            );
+            assert!(scan.len() > 60 * 1024, "seed {seed}: {} bytes", scan.len());
+        }
+        for (a, b) in scans.iter().zip(&scans[1..]) {
+            assert_ne!(a, b);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -34,6 +34,9 @@ pub enum FormServiceError {
     Unprintable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// PDF work is saturated: try again shortly.
+    #[error(transparent)]
+    Busy(#[from] crate::admission::Saturated),
     #[error("form: {0}")]
     Internal(String),
 }
@@ -87,6 +90,8 @@ pub async fn print(
     let code = code_for(app, &record.no, record.form_revision, &record.form_digest);
     let form = application_form(&exam, &record, &account, code, photo, now);
 
+    // A place among the PDF work first, so that a refused request records no print.
+    let ticket = app.heavy_work.admit()?;
     // Remember the print first, so its code verifies even after the data moves on.
     let txn = app.store.write().await?;
     forms::record_print(
@@ -99,11 +104,7 @@ pub async fn print(
     .await?;
     txn.commit().await?;
 
-    let _permit = app
-        .heavy_work
-        .acquire()
-        .await
-        .map_err(|e| FormServiceError::Internal(e.to_string()))?;
+    let _running = app.heavy_work.run(ticket).await?;
     let pdf = tokio::task::spawn_blocking(move || pdf::render(&form))
         .await
         .map_err(|e| FormServiceError::Internal(e.to_string()))?

@@ -248,6 +248,20 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
+    // "Come back later" always says when, on a page a handler rendered itself too.
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+    ) && !parts.headers.contains_key(header::RETRY_AFTER)
+    {
+        let secs = parts
+            .extensions
+            .get::<RetryAfter>()
+            .map_or(RETRY_AFTER_SECS, |r| r.0);
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     let already_rendered = parts.extensions.get::<ErrorBody>().is_none()
         && parts.headers.get(header::CONTENT_TYPE).is_some_and(|ct| {
             let ct = ct.to_str().unwrap_or_default();
@@ -261,18 +275,6 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         .extensions
         .remove::<ErrorBody>()
         .unwrap_or_else(|| default_body(status));
-    if matches!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
-    ) {
-        let secs = parts
-            .extensions
-            .get::<RetryAfter>()
-            .map_or(RETRY_AFTER_SECS, |r| r.0);
-        parts
-            .headers
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
     parts.headers.remove(header::CONTENT_LENGTH);
     let rendered = if is_api {
         let json = serde_json::to_vec(&ErrorEnvelope { error: &error }).unwrap_or_default();

@@ -310,6 +310,7 @@ impl From<crate::services::forms::FormServiceError> for AppError {
                 message,
             },
             FormServiceError::Store(e) => e.into(),
+            FormServiceError::Busy(_) => AppError::Busy,
             FormServiceError::Internal(e) => AppError::Internal(anyhow::anyhow!(e)),
         }
     }
@@ -393,6 +394,7 @@ impl From<crate::services::uploads::UploadError> for AppError {
                 }
             }
             UploadError::Store(e) => e.into(),
+            UploadError::Busy(_) => AppError::Busy,
             UploadError::Task(e) => AppError::Internal(anyhow::anyhow!(e)),
         }
     }

@@ -653,13 +653,7 @@ async fn markup_hidden_in_a_jpeg_is_not_stored_and_huge_pixel_counts_are_refused
 
 /// The peak resident memory of a process so far, in MB.
 fn peak_rss_mb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    kb / 1024
+    examreg_test_support::peak_resident_bytes(Some(pid)).unwrap() >> 20
 }
 
 #[tokio::test]

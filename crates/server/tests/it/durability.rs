@@ -424,16 +424,16 @@ async fn verify(
 }
 
 /// A demo server's database, file store and address, to start (and start again) on.
-struct DemoSite {
+pub(crate) struct DemoSite {
     dir: std::path::PathBuf,
     db: TestDb,
     storage: String,
     port: u16,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl DemoSite {
-    async fn new(dir: &std::path::Path) -> DemoSite {
+    pub(crate) async fn new(dir: &std::path::Path) -> DemoSite {
         let port = free_port();
         DemoSite {
             dir: dir.to_owned(),
@@ -444,7 +444,7 @@ impl DemoSite {
         }
     }
 
-    fn backend(&self) -> &'static str {
+    pub(crate) fn backend(&self) -> &'static str {
         if self.db.url.starts_with("postgres") {
             "PostgreSQL"
         } else {
@@ -454,18 +454,24 @@ impl DemoSite {
 
     /// `examreg serve --demo` on the site, up and answering.
     fn serve(&self) -> KillOnDrop {
+        self.serve_with(&[])
+    }
+
+    /// [`DemoSite::serve`] with more settings in the environment.
+    pub(crate) fn serve_with(&self, settings: &[(&str, &str)]) -> KillOnDrop {
         let mut command = examreg(&self.dir);
         command
             .args(["serve", "--demo"])
             .env("EXAMREG_DATABASE_URL", &self.db.url)
             .env("EXAMREG_STORAGE_URL", &self.storage)
-            .env("EXAMREG_LISTEN", format!("127.0.0.1:{}", self.port));
+            .env("EXAMREG_LISTEN", format!("127.0.0.1:{}", self.port))
+            .envs(settings.iter().copied());
         KillOnDrop(spawn_serving(command).0)
     }
 }
 
 /// A server process that does not outlive its test, even one that fails.
-struct KillOnDrop(std::process::Child);
+pub(crate) struct KillOnDrop(pub(crate) std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::journey::{nurse, send};
 
 /// Uploads and confirms the photo, which printing needs.
-async fn confirm_photo(client: &SignedInClient, no: &str) {
+pub(crate) async fn confirm_photo(client: &SignedInClient, no: &str) {
     let response = client
         .send(Method::PUT, &format!("/api/v1/registrations/{no}/photo"))
         .header("content-type", "image/jpeg")

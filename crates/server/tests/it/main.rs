@@ -7,6 +7,7 @@
 )]
 
 mod accounts;
+mod admission;
 mod api_exams;
 mod attacks;
 mod cli;
@@ -17,6 +18,7 @@ mod health;
 mod home;
 mod html;
 mod journey;
+mod load;
 mod migrations;
 mod notifications;
 mod pages;

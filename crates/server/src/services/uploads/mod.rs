@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::registrations::{AccessError, owned};
+use crate::admission::Saturated;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,9 @@ pub enum UploadError {
     Rejected(#[from] JpegError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Image work is saturated: try again shortly.
+    #[error(transparent)]
+    Busy(#[from] Saturated),
     #[error("task failed: {0}")]
     Task(String),
 }
@@ -137,6 +141,7 @@ async fn check(
     read_barcode: bool,
 ) -> Result<Checked, UploadError> {
     let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
+    let ticket = app.heavy_work.admit()?;
     let _memory = app
         .decode_memory
         .acquire_many(memory_permits(
@@ -149,7 +154,7 @@ async fn check(
         ))
         .await
         .map_err(task)?;
-    let _cpu = app.heavy_work.acquire().await.map_err(task)?;
+    let _cpu = app.heavy_work.run(ticket).await?;
     let (info, kept, barcode) = tokio::task::spawn_blocking(move || {
         let (info, barcode) = if read_barcode {
             let (info, luma) = jpeg::inspect_keeping_luma(&bytes, &rules)?;

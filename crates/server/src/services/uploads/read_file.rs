@@ -76,6 +76,7 @@ async fn bytes_of(
     }
     let original = app.files.get(&upload.storage_key).await?;
     let task = |e: tokio::sync::AcquireError| UploadError::Task(e.to_string());
+    let ticket = app.heavy_work.admit()?;
     // At most a colour decode: about three times the grey one.
     let _memory = app
         .decode_memory
@@ -85,7 +86,7 @@ async fn bytes_of(
         ))
         .await
         .map_err(task)?;
-    let _cpu = app.heavy_work.acquire().await.map_err(task)?;
+    let _cpu = app.heavy_work.run(ticket).await?;
     let thumb = tokio::task::spawn_blocking(move || jpeg::thumbnail(&original, THUMBNAIL_SIDE))
         .await
         .map_err(|e| UploadError::Task(e.to_string()))??;

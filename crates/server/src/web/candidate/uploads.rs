@@ -54,6 +54,10 @@ fn refusal(err: AppError) -> Result<(StatusCode, String), AppError> {
             StatusCode::REQUEST_TIMEOUT,
             "上传中断或网络过慢，没有收到完整的文件，请重新上传".to_owned(),
         )),
+        AppError::Busy => Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            "报名高峰，服务器正忙，本次上传没有保存。请稍等几秒后重新上传".to_owned(),
+        )),
         other => Err(other),
     }
 }
