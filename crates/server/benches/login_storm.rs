@@ -140,13 +140,9 @@ async fn main() {
             total.other,
         );
     }
-    println!(
-        "peak resident memory: {} MB ({})",
-        examreg_test_support::peak_resident_bytes(None).unwrap_or(0) >> 20,
-        if cfg!(feature = "mimalloc") {
-            "mimalloc"
-        } else {
-            "the system allocator"
-        }
-    );
+    examreg_test_support::print_peak_memory(if cfg!(feature = "mimalloc") {
+        "mimalloc"
+    } else {
+        "the system allocator"
+    });
 }

@@ -182,13 +182,9 @@ async fn main() {
         "examreg upload:        {rate:7.1} uploads/s (p50 {p50:.1} ms, p99 {p99:.1} ms) = {:.2}× the bare handler",
         rate / base_rate
     );
-    println!(
-        "peak resident memory: {} MB ({})",
-        examreg_test_support::peak_resident_bytes(None).unwrap_or(0) >> 20,
-        if cfg!(feature = "mimalloc") {
-            "mimalloc"
-        } else {
-            "the system allocator"
-        }
-    );
+    examreg_test_support::print_peak_memory(if cfg!(feature = "mimalloc") {
+        "mimalloc"
+    } else {
+        "the system allocator"
+    });
 }

@@ -72,10 +72,8 @@ pub const NURSE_REQUIRED: [&str; 9] = [
     "form", "3-1", "3-2", "4-3a", "4-3b", "5-5", "5-6", "8-1", "8-2",
 ];
 
-/// Uploads and confirms the photo and fills every required slot of the nurse of
-/// [`nurse_registration`] with distinct files (from `seed`), then completes the materials:
-/// the registration is ready to submit.
-pub async fn make_ready(client: &SignedInClient, no: &str, seed: u32) {
+/// Uploads and confirms the photo (which printing and submitting need).
+pub async fn confirm_photo(client: &SignedInClient, no: &str) {
     let response = client
         .send(Method::PUT, &format!("/api/v1/registrations/{no}/photo"))
         .header("content-type", "image/jpeg")
@@ -92,6 +90,13 @@ pub async fn make_ready(client: &SignedInClient, no: &str, seed: u32) {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// Confirms the photo and fills every required slot of the nurse of
+/// [`nurse_registration`] with distinct files (from `seed`), then completes the materials:
+/// the registration is ready to submit.
+pub async fn make_ready(client: &SignedInClient, no: &str, seed: u32) {
+    confirm_photo(client, no).await;
     for (n, slot) in NURSE_REQUIRED.iter().enumerate() {
         let (status, body) = client
             .upload(

@@ -37,6 +37,14 @@ pub fn peak_resident_bytes(pid: Option<u32>) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Prints this process's peak resident memory, naming the allocator it ran with.
+pub fn print_peak_memory(allocator: &str) {
+    println!(
+        "peak resident memory: {} MB ({allocator})",
+        peak_resident_bytes(None).unwrap_or(0) >> 20
+    );
+}
+
 /// Prints a measured figure of a test and, when `EXAMREG_CI_FIGURES` names a file (as
 /// `.ci/run` does), appends it there, so that the run's log shows what passing tests
 /// measured.

@@ -60,17 +60,8 @@ async fn a_saturated_server_says_when_to_come_back_and_keeps_nothing() {
         .await
         .unwrap();
     let action = attr(&page, "#slot-3-1 form.upload-form", "action").unwrap();
-    let part = reqwest::multipart::Part::bytes(fixtures::material(42))
-        .file_name("scan.jpg")
-        .mime_str("image/jpeg")
-        .unwrap();
-    let response = client
-        .http
-        .post(app.url(&action))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        crate::upload_pages::post_file(&client, &app.url(&action), fixtures::material(42)).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(retry_after(&response).is_some());
     let page = response.text().await.unwrap();

@@ -4,27 +4,9 @@ use examreg_test_support::{SignedInClient, TestApp, fixtures};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::journey::{nurse, send};
+pub(crate) use examreg_test_support::journeys::confirm_photo;
 
-/// Uploads and confirms the photo, which printing needs.
-pub(crate) async fn confirm_photo(client: &SignedInClient, no: &str) {
-    let response = client
-        .send(Method::PUT, &format!("/api/v1/registrations/{no}/photo"))
-        .header("content-type", "image/jpeg")
-        .body(fixtures::photo(3))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let (status, _) = send(
-        client,
-        Method::POST,
-        &format!("/api/v1/registrations/{no}/photo/confirm"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-}
+use crate::journey::{nurse, send};
 
 async fn print(client: &SignedInClient, no: &str) -> Vec<u8> {
     let response = client

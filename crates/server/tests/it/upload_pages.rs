@@ -19,7 +19,11 @@ async fn registration(app: &TestApp) -> (SignedInClient, String) {
     (client, body["registration_no"].as_str().unwrap().to_owned())
 }
 
-async fn post_file(client: &SignedInClient, action: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn post_file(
+    client: &SignedInClient,
+    action: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name("scan.jpg")
         .mime_str("image/jpeg")
