@@ -55,6 +55,11 @@ pub(crate) async fn register_and_start(
     // …verifies the phone (the demo server shows the code it would have sent)…
     fill(d, "phone", &format!("139{n:08}")).await;
     click_button(d, "获取短信验证码").await;
+    // The page comes back with the code once the request is answered.
+    eventually(d, "the code the demo would have sent", || async {
+        d.find(By::Css(".sandbox-code strong")).await.is_ok()
+    })
+    .await;
     let sandbox = d
         .find(By::Css(".sandbox-code strong"))
         .await
