@@ -11,9 +11,10 @@
 //! examreg-load --base http://127.0.0.1:8080 --multiple 1 --seconds 60 --server-pid PID
 //! ```
 //!
-//! The server must allow the set-up's sign-ups from one address:
+//! Everything comes from one address, so the server must allow it:
 //! `EXAMREG_CODES__PER_ADDRESS_BEFORE_CAPTCHA` and `EXAMREG_CODES__PER_ADDRESS_PER_HOUR`
-//! above the number of candidates. See `docs/performance.md`.
+//! above the number of candidates, `EXAMREG_MAX_CONNECTIONS_PER_ADDRESS` above the
+//! connections in flight. See `docs/performance.md`.
 
 #![expect(clippy::unwrap_used, reason = "a load generator fails loudly")]
 
