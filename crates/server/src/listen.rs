@@ -7,7 +7,8 @@
 //! - a body must progress every `body_timeout_secs` and finish within
 //!   `request_timeout_secs` (layers in `web::router`);
 //! - one address holds at most `max_connections_per_address` connections (trusted proxies
-//!   excepted: all their clients share their address);
+//!   excepted: all their clients share their address); one more hears 503 with
+//!   `Retry-After` and is closed;
 //! - on SIGTERM the listener closes, requests in flight get `shutdown_grace_secs` to finish,
 //!   then the remaining connections are cut and the process exits.
 
@@ -49,6 +50,41 @@ impl ConnectionLimits {
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         }
     }
+}
+
+/// What a connection beyond its address's limit hears before it is closed: a client
+/// behind a shared address (a hospital's NAT) is told to come back, not cut off unheard.
+const TURNED_AWAY: &str = "同一网络的连接过多，请稍等几秒后重试。\n";
+
+/// Answers 503 with `Retry-After` to a connection over the limit and closes it. The
+/// request's head is read first (up to 8 KiB; HTTP clients take no answer to a request
+/// they have not sent), and the close lingers (what the client still sends is read and
+/// dropped until it closes too) so the answer is not lost to a reset. The whole takes at
+/// most a second, whatever the client does.
+async fn turn_away(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n{TURNED_AWAY}",
+        TURNED_AWAY.len()
+    );
+    let answer = async {
+        let mut head = Vec::with_capacity(1024);
+        let mut chunk = [0u8; 1024];
+        while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = stream.read(&mut chunk).await?;
+            if read == 0 {
+                break;
+            }
+            head.extend_from_slice(&chunk[..read]);
+        }
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await?;
+        while stream.read(&mut chunk).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), answer).await;
 }
 
 /// Live connections per address.
@@ -135,7 +171,7 @@ pub async fn serve(
         };
         let Some(slot) = counts.admit(peer.ip(), max) else {
             tracing::debug!(%peer, "too many connections from this address");
-            drop(stream);
+            tokio::spawn(turn_away(stream));
             continue;
         };
         let _ = stream.set_nodelay(true);

@@ -492,9 +492,11 @@ async fn slow_and_idle_connections_do_not_hold_the_server_and_sigterm_exits_with
     drop(stuck);
 }
 
+/// A hospital's NAT puts many candidates behind one address: beyond its limit a connection
+/// hears 503 with `Retry-After` (a browser shows it, a script retries) rather than a reset.
 #[tokio::test]
 async fn one_address_holds_a_bounded_number_of_connections() {
-    use tokio::io::AsyncReadExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::builder()
         .configure(|c| c.max_connections_per_address = 20)
         .build()
@@ -505,12 +507,37 @@ async fn one_address_holds_a_bounded_number_of_connections() {
     }
     // Give the server time to take them all.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // One more is told to come back (not cut off unheard) and closed at once.
     let mut extra = tokio::net::TcpStream::connect(app.address).await.unwrap();
-    let mut buf = [0u8; 16];
-    let read = tokio::time::timeout(std::time::Duration::from_secs(2), extra.read(&mut buf))
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
-        .expect("closed at once, not left hanging");
-    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+        .unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        extra.read_to_end(&mut answer),
+    )
+    .await
+    .expect("closed at once, not left hanging")
+    .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
+    assert!(
+        head.lines()
+            .any(|l| l.eq_ignore_ascii_case("retry-after: 5")),
+        "{head}"
+    );
+    assert!(body.contains("请稍等几秒后重试"), "{body}");
+    // A real client reads it as an answer, not as a broken connection.
+    let response = examreg_test_support::http()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "5");
     // When one closes, a new connection is served again.
     drop(held.pop());
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
