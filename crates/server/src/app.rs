@@ -33,12 +33,17 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
         ensure_data_dir(&config.data_dir)?;
     }
     let url = config.database_url();
-    Store::connect(url.expose_secret()).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            config.database_url_for_humans()
-        )
-    })
+    let admission = examreg_store::StoreOptions {
+        write_max_wait: std::time::Duration::from_millis(config.write_max_wait_ms),
+    };
+    Store::connect_with(url.expose_secret(), admission)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                config.database_url_for_humans()
+            )
+        })
 }
 
 /// Everything `serve` needs: database (migrated), file store, exams, hasher, metrics.

@@ -82,6 +82,11 @@ pub struct Config {
     /// has taken lately; beyond that 503 with `Retry-After` at once.
     #[serde(default = "defaults::heavy_work_max_wait_ms")]
     pub heavy_work_max_wait_ms: u64,
+    /// A request's database write waits at most this many milliseconds for its turn
+    /// (SQLite's one writer, a PostgreSQL connection); beyond it 503 with `Retry-After`
+    /// and nothing is written.
+    #[serde(default = "defaults::write_max_wait_ms")]
+    pub write_max_wait_ms: u64,
     /// `/readyz` answers 503 when the data directory or a local file store has less free
     /// space than this (MB): a full disk refuses writes.
     #[serde(default = "defaults::min_free_disk_mb")]
@@ -221,6 +226,9 @@ mod defaults {
         30
     }
     pub(super) fn heavy_work_max_wait_ms() -> u64 {
+        2000
+    }
+    pub(super) fn write_max_wait_ms() -> u64 {
         2000
     }
     pub(super) fn decode_memory_mb() -> u32 {

@@ -2,7 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -14,6 +14,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::StoreError;
 use crate::migrations::Migrator;
+use crate::writer::{TxnWork, Writer};
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,18 +59,40 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How the store admits work.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// A write transaction run by [`Store::transaction`] waits at most this long for its
+    /// turn (SQLite's one writer, a PostgreSQL connection from the pool); beyond it the
+    /// answer is [`StoreError::Busy`] and nothing is written.
+    pub write_max_wait: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            write_max_wait: Duration::from_secs(2),
+        }
+    }
+}
+
 /// The database. Cheap to clone.
 ///
 /// SQLite allows one writer at a time. Rather than letting concurrent writers spin in
-/// SQLite's busy handler, the store queues them on an async mutex and starts each write
-/// transaction with `BEGIN IMMEDIATE`, so a transaction never has to upgrade from read to
-/// write (the source of "database is locked" errors). Readers are not queued: WAL mode lets
-/// them run beside the writer. The busy timeout still covers other processes (the CLI).
+/// SQLite's busy handler, the store queues them and starts each write transaction with
+/// `BEGIN IMMEDIATE`, so a transaction never has to upgrade from read to write (the source
+/// of "database is locked" errors). Request paths run their transactions as closures on
+/// a dedicated writer thread ([`Store::transaction`], see [`crate::writer`]); the rest
+/// hold one in their own task ([`Store::write`]), queued on the same turn. Readers are not
+/// queued: WAL mode lets them run beside the writer. The busy timeout still covers other
+/// processes (the CLI).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
     write_gate: Option<Arc<Mutex<()>>>,
+    writer: Option<Writer>,
+    options: StoreOptions,
 }
 
 /// A write transaction. Dropping it without [`WriteTxn::commit`] rolls it back.
@@ -95,6 +118,11 @@ impl WriteTxn {
 impl Store {
     /// Connects (creating an SQLite file if needed) without migrating.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with admission bounds of its own.
+    pub async fn connect_with(url: &str, admission: StoreOptions) -> Result<Store, StoreError> {
         let backend = Backend::from_url(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -116,12 +144,24 @@ impl Store {
                     });
             }
             Backend::Postgres => {
+                let lock_wait_ms = admission.write_max_wait.as_millis().max(1);
                 options
+                    // A request that cannot get a connection in this time hears 503
+                    // (nothing was done) rather than waiting into its own timeout. (On
+                    // SQLite the pool serves readers only, and opening a connection may
+                    // wait for the writer: the default stands.)
+                    .acquire_timeout(admission.write_max_wait.max(Duration::from_millis(100)))
                     .max_connections(16)
                     .min_connections(1)
                     // A hung query ends well before the request's own timeout (30 s), so the
-                    // client hears 503 and may retry.
-                    .map_sqlx_postgres_opts(|o| o.options([("statement_timeout", "10s")]));
+                    // client hears 503 and may retry; a row lock is waited for no longer than
+                    // a connection is (then 503 with Retry-After, see `StoreError::Busy`).
+                    .map_sqlx_postgres_opts(move |o| {
+                        o.options([
+                            ("statement_timeout", "10s".to_owned()),
+                            ("lock_timeout", format!("{lock_wait_ms}ms")),
+                        ])
+                    });
             }
         }
         // Two processes opening a fresh SQLite file at once race to switch it to WAL, and
@@ -145,10 +185,16 @@ impl Store {
             }
         };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = match &write_gate {
+            Some(gate) => Some(Writer::start(db.clone(), Arc::clone(gate))?),
+            None => None,
+        };
         Ok(Store {
             db,
             backend,
             write_gate,
+            writer,
+            options: admission,
         })
     }
 
@@ -170,6 +216,12 @@ impl Store {
         // transaction-scoped advisory lock.
         let txn = self.write().await?;
         if self.backend == Backend::Postgres {
+            // Another node's migrations may take a while: wait for them as long as they take.
+            txn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SET LOCAL lock_timeout = 0",
+            ))
+            .await?;
             // An arbitrary constant, the same in every examreg process.
             txn.execute_raw(Statement::from_string(
                 DbBackend::Postgres,
@@ -214,7 +266,38 @@ impl Store {
         self.db.ping().await.map_err(StoreError::from)
     }
 
-    /// Begins a write transaction (on SQLite: queued, then `BEGIN IMMEDIATE`).
+    /// Runs `work` in a write transaction: committed when it returns `Ok`, rolled back
+    /// when it returns `Err`. The way request paths write: on SQLite the work runs on the
+    /// writer thread, so it must not do CPU-bound work (do that before); it waits for its
+    /// turn at most [`StoreOptions::write_max_wait`], then answers [`StoreError::Busy`].
+    ///
+    /// ```ignore
+    /// store.transaction(move |txn| Box::pin(async move {
+    ///     registrations::lock(txn, id).await?;
+    ///     Ok::<_, StoreError>(())
+    /// })).await?;
+    /// ```
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: TxnWork<T, E>,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let deadline = Instant::now() + self.options.write_max_wait;
+        match &self.writer {
+            Some(writer) => writer.run(deadline, work).await,
+            None => {
+                let txn = self.db.begin().await.map_err(StoreError::from)?;
+                let value = work(&txn).await?;
+                txn.commit().await.map_err(StoreError::from)?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Begins a write transaction held by the caller's own task (on SQLite: queued on the
+    /// writer's turn without a bound, then `BEGIN IMMEDIATE`): for background jobs,
+    /// migrations and rare paths. Request paths use [`Store::transaction`].
     pub async fn write(&self) -> Result<WriteTxn, StoreError> {
         let gate = self.lock_writer().await;
         let options = TransactionOptions {

@@ -20,16 +20,39 @@ pub enum StoreError {
     /// A stored value this build cannot read (an unknown enum key).
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    /// The write waited its longest for a turn and was not run: nothing was written.
+    #[error("the database is busy: the write was not run")]
+    Busy,
+    /// The writer thread could not run the transaction (it stopped, or the work
+    /// panicked and was rolled back).
+    #[error("database writer: {0}")]
+    Writer(String),
 }
 
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
-            _ => StoreError::Db(err),
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            return StoreError::Conflict(detail);
         }
+        // Waited its longest for a connection or a row lock: the rush, not a fault.
+        let pool_timed_out =
+            matches!(
+                err,
+                DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)
+            ) || matches!(sqlx_error(&err), Some(sea_orm::sqlx::Error::PoolTimedOut));
+        let lock_timed_out = sqlx_error(&err)
+            .and_then(|e| e.as_database_error())
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == POSTGRES_LOCK_NOT_AVAILABLE);
+        if pool_timed_out || lock_timed_out {
+            return StoreError::Busy;
+        }
+        StoreError::Db(err)
     }
 }
+
+/// SQLSTATE `lock_not_available`: a row lock waited past `lock_timeout`.
+const POSTGRES_LOCK_NOT_AVAILABLE: &str = "55P03";
 
 impl StoreError {
     /// True when the database could not be reached at all (as opposed to a failed query).
@@ -55,6 +78,7 @@ impl StoreError {
             "error sending request",
         ];
         match self {
+            StoreError::Busy => true,
             StoreError::Db(err) => {
                 self.is_connection()
                     || sqlx_error(err).is_some_and(|e| {

@@ -18,7 +18,11 @@ pub mod sessions;
 pub mod staff;
 pub mod throttle;
 pub mod uploads;
+mod writer;
 
-pub use db::{Backend, Store, WriteTxn, redact_url};
+pub use db::{Backend, Store, StoreOptions, WriteTxn, redact_url};
 pub use error::StoreError;
 pub use files::FileStore;
+pub use writer::TxnWork;
+/// The transaction a [`Store::transaction`]'s work reads and writes through.
+pub type Txn = sea_orm::DatabaseTransaction;

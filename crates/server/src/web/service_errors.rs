@@ -31,10 +31,12 @@ impl From<HashError> for AppError {
 }
 
 impl From<crate::services::StoreError> for AppError {
-    /// By cause: a store that cannot be reached is 503 (try again), a full disk 507,
-    /// anything else a bug (500).
+    /// By cause: a writer queue too long to join is the rush's 503, a store that cannot
+    /// be reached is 503 too (try again), a full disk 507, anything else a bug (500).
     fn from(err: crate::services::StoreError) -> Self {
-        if err.is_storage_full() {
+        if matches!(err, crate::services::StoreError::Busy) {
+            AppError::Busy
+        } else if err.is_storage_full() {
             tracing::error!(error = %err, "storage full");
             AppError::StorageFull
         } else if err.is_unavailable() {

@@ -1,9 +1,13 @@
 //! Admission control for the deadline rush: image and PDF work beyond what the cores get
-//! through within the wait is refused at once with 503 and `Retry-After`, stores nothing,
-//! and goes through as soon as there is room.
+//! through within the wait, and writes that waited their longest for the database, are
+//! refused with 503 and `Retry-After`, store nothing, and go through as soon as there is
+//! room.
 
+use examreg_domain::registration::RegistrationNo;
+use examreg_store::{Backend, registrations};
 use examreg_test_support::{SignedInClient, TestApp, fixtures};
 use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 use crate::html::{attr, select};
 use crate::journey::nurse;
@@ -91,4 +95,91 @@ async fn a_saturated_server_says_when_to_come_back_and_keeps_nothing() {
         .get(&format!("/api/v1/registrations/{no}/form.pdf"))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Holds the database's write turn for registration `no` as a long transaction would: on
+/// SQLite the one writer's turn, on PostgreSQL the registration's row lock.
+async fn hold_the_writer(app: &TestApp, no: &str) -> examreg_store::WriteTxn {
+    let txn = app.state.store.write().await.unwrap();
+    if app.state.store.backend() == Backend::Postgres {
+        let no = RegistrationNo::parse(no).unwrap();
+        let record = registrations::find_by_no(&*txn, &no)
+            .await
+            .unwrap()
+            .unwrap();
+        registrations::lock(&*txn, record.id).await.unwrap();
+    }
+    txn
+}
+
+/// A save that waited its longest for the database is turned away before it runs: the API
+/// answers 503 with `Retry-After`, the page shows the same form with what was typed and
+/// says to save again, and nothing is written; with the writer free the same save goes
+/// through.
+#[tokio::test]
+async fn a_save_that_waits_too_long_for_the_database_is_turned_away_and_writes_nothing() {
+    let app = TestApp::builder()
+        .configure(|c| c.write_max_wait_ms = 150)
+        .build()
+        .await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let path = format!("/api/v1/registrations/{no}/sections/work");
+    let (_, before) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    let work = json!({"employer": "排队太久的医院", "employer_affiliation": "上海市卫生健康委员会",
+                      "employer_nature": "public", "years_in_specialty": 8});
+    let page_url = format!("/registrations/{no}/sections/work");
+    let page = client.get(&page_url).await.text().await.unwrap();
+    let csrf = attr(&page, "input[name=csrf_token]", "value").unwrap();
+    let revision = attr(&page, "input[name=revision]", "value").unwrap();
+
+    let held = hold_the_writer(&app, &no).await;
+    let response = client
+        .send(Method::PUT, &path)
+        .json(&work)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after(&response).is_some_and(|s| s > 0));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "service_unavailable");
+
+    // The page: the form again, with what was typed, and why it was not saved.
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("revision", revision.as_str()),
+        ("employer", "排队太久的医院"),
+        ("employer_affiliation", "上海市卫生健康委员会"),
+        ("employer_nature", "public"),
+        ("years_in_specialty", "8"),
+    ];
+    let response = client
+        .http
+        .post(app.url(&page_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after(&response).is_some());
+    let page = response.text().await.unwrap();
+    assert!(select(&page, "#busy")[0].contains("没有完成"));
+    assert_eq!(
+        attr(&page, "input[name=employer]", "value").as_deref(),
+        Some("排队太久的医院")
+    );
+    drop(held);
+
+    let (_, after) = client
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(after["revision"], before["revision"], "nothing written");
+    assert_eq!(after["sections"], before["sections"]);
+
+    // With the writer free, the same save goes through.
+    let (status, saved) = crate::journey::send(&client, Method::PUT, &path, work).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["sections"]["work"]["employer"], "排队太久的医院");
 }

@@ -239,6 +239,66 @@ async fn two_tabs_the_second_save_is_refused_not_lost() {
     assert_eq!(now["sections"]["work"]["employer"], "第一个标签页");
 }
 
+/// Saves without a revision apply to the registration as it is: however many arrive at
+/// once, none is refused as a conflict and none is lost (each moves the revision on).
+#[tokio::test]
+async fn two_hundred_saves_at_once_without_a_revision_all_apply() {
+    const SAVES: i64 = 200;
+    // Conflicts are the question here, not admission: the writer may take its time.
+    let app = TestApp::builder()
+        .configure(|c| {
+            c.max_connections_per_address = 1_000;
+            c.write_max_wait_ms = 60_000;
+        })
+        .build()
+        .await;
+    let candidate = app.candidate().await;
+    let no = start(&candidate).await;
+    let before = fill_all(&candidate, &no).await["revision"]
+        .as_i64()
+        .unwrap();
+    let birth = birth_of(&candidate).await;
+    let saves = (0..SAVES).map(|n| {
+        let candidate = candidate.clone();
+        let path = format!(
+            "/api/v1/registrations/{no}/sections/{}",
+            ["work", "basic"][(n % 2) as usize]
+        );
+        // Every body differs from every other, so every save changes something.
+        let body = if n % 2 == 0 {
+            let mut body = work();
+            body["employer"] = json!(format!("上海市第{n}人民医院"));
+            body
+        } else {
+            let mut body = basic(&birth);
+            body["phone"] = json!(format!("138{:08}", n));
+            body
+        };
+        async move { send(&candidate, Method::PUT, &path, body).await }
+    });
+    let answers = futures::future::join_all(saves).await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != StatusCode::OK)
+        .collect();
+    assert!(refused.is_empty(), "{} refused: {refused:?}", refused.len());
+    let (_, now) = candidate
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(now["revision"].as_i64().unwrap(), before + SAVES);
+    // The revision each save answered is its own: 200 distinct steps.
+    let mut revisions: Vec<i64> = answers
+        .iter()
+        .map(|(_, body)| body["revision"].as_i64().unwrap())
+        .collect();
+    revisions.sort_unstable();
+    revisions.dedup();
+    assert_eq!(
+        revisions,
+        ((before + 1)..=(before + SAVES)).collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_specifically_and_changes_nothing() {
     let app = TestApp::new().await;

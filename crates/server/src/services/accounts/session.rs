@@ -54,15 +54,26 @@ pub async fn authenticate(
     }
     let now = app.clock.now();
     if !current(app, &record, kind) {
-        let txn = app.store.write().await?;
-        sessions::delete(&*txn, id_hash).await?;
-        txn.commit().await?;
+        let id_hash = id_hash.to_owned();
+        app.store
+            .transaction(move |txn| Box::pin(async move { sessions::delete(txn, &id_hash).await }))
+            .await?;
         return Ok(None);
     }
     if now - record.last_seen_at >= TOUCH_EVERY {
-        let txn = app.store.write().await?;
-        sessions::touch(&*txn, id_hash, now).await?;
-        txn.commit().await?;
+        let id_hash = id_hash.to_owned();
+        let touched = app
+            .store
+            .transaction(move |txn| {
+                Box::pin(async move { sessions::touch(txn, &id_hash, now).await })
+            })
+            .await;
+        match touched {
+            // A writer too busy to note the visit does not cost the visitor the page: the
+            // next request notes it (long before the idle limit).
+            Ok(()) | Err(StoreError::Busy) => {}
+            Err(other) => return Err(other),
+        }
     }
     Ok(Some(ValidSession {
         account_id: record.account_id,

@@ -11,7 +11,7 @@ use examreg_domain::account::{AccountKind, Actor, CandidateId, StaffId, Username
 use examreg_domain::auth_policy::{Gate, RecentFailures, ThrottlePolicy};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::sessions::{self, NewSession};
-use examreg_store::{StoreError, WriteTxn, candidates, staff, throttle};
+use examreg_store::{StoreError, Txn, candidates, staff, throttle};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -102,13 +102,13 @@ fn actor(kind: AccountKind, id: Uuid) -> Actor {
 
 /// The audit row of a refused sign-in, with why it was refused.
 async fn audit_failure(
-    txn: &WriteTxn,
+    txn: &Txn,
     input: &SignInInput,
     why: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     audit::record(
-        &**txn,
+        txn,
         AuditEntry {
             at: now,
             actor: &Actor::Anonymous,
@@ -176,12 +176,17 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
         )
         .await?;
 
-    let txn = app.store.write().await?;
     let Some((account_id, _)) = account.filter(|_| matches) else {
-        throttle::record(&*txn, &user_key, now).await?;
-        throttle::record(&*txn, &ip_key, now).await?;
-        audit_failure(&txn, &input, "wrong_credentials", now).await?;
-        txn.commit().await?;
+        let (user_key, ip_key) = (user_key.clone(), ip_key.clone());
+        app.store
+            .transaction(move |txn| {
+                Box::pin(async move {
+                    throttle::record(txn, &user_key, now).await?;
+                    throttle::record(txn, &ip_key, now).await?;
+                    audit_failure(txn, &input, "wrong_credentials", now).await
+                })
+            })
+            .await?;
         let after = RecentFailures {
             account: failures.account + 1,
             account_last: Some(now),
@@ -191,42 +196,51 @@ pub async fn sign_in(app: &AppState, input: SignInInput) -> Result<NewSessionTok
         return Err(SignInError::InvalidCredentials { captcha_required });
     };
 
-    if let Some(previous) = &input.previous_session {
-        sessions::delete(&*txn, previous).await?;
-    }
-    throttle::clear(&*txn, &user_key).await?;
     let token = random_token();
     let csrf_token = random_token();
     let expires_at = now + Duration::hours(i64::from(app.config.session.absolute_hours));
     let id_hash = sha256_hex(&token);
-    sessions::create(
-        &*txn,
-        NewSession {
-            id_hash: &id_hash,
-            kind: input.kind,
-            account_id,
-            csrf_token: &csrf_token,
-            now,
-            expires_at,
-            ip: Some(input.ip.clone()),
-            user_agent: input.user_agent.clone(),
-        },
-    )
-    .await?;
-    audit::record(
-        &*txn,
-        AuditEntry {
-            at: now,
-            actor: &actor(input.kind, account_id),
-            action: AuditAction::SIGNED_IN,
-            subject: Some((input.kind.key(), account_id.to_string())),
-            outcome: Outcome::Success,
-            ip: Some(input.ip),
-            details: json!({}),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    app.store
+        .transaction({
+            let csrf_token = csrf_token.clone();
+            move |txn| {
+                Box::pin(async move {
+                    if let Some(previous) = &input.previous_session {
+                        sessions::delete(txn, previous).await?;
+                    }
+                    throttle::clear(txn, &user_key).await?;
+                    sessions::create(
+                        txn,
+                        NewSession {
+                            id_hash: &id_hash,
+                            kind: input.kind,
+                            account_id,
+                            csrf_token: &csrf_token,
+                            now,
+                            expires_at,
+                            ip: Some(input.ip.clone()),
+                            user_agent: input.user_agent.clone(),
+                        },
+                    )
+                    .await?;
+                    audit::record(
+                        txn,
+                        AuditEntry {
+                            at: now,
+                            actor: &actor(input.kind, account_id),
+                            action: AuditAction::SIGNED_IN,
+                            subject: Some((input.kind.key(), account_id.to_string())),
+                            outcome: Outcome::Success,
+                            ip: Some(input.ip),
+                            details: json!({}),
+                        },
+                    )
+                    .await?;
+                    Ok::<_, StoreError>(())
+                })
+            }
+        })
+        .await?;
     Ok(NewSessionToken {
         token,
         csrf_token,

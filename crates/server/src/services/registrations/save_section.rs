@@ -16,8 +16,9 @@ use examreg_domain::registration::{
 };
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
 use examreg_store::registrations;
-use examreg_store::{StoreError, candidates};
+use examreg_store::{StoreError, Txn, candidates};
 use serde_json::json;
+use time::OffsetDateTime;
 
 use super::{AccessError, owned};
 use crate::secrets::sha256_hex;
@@ -87,12 +88,55 @@ pub async fn save_section(
     // Read, change and write under the registration's lock, so that nothing (an upload,
     // another section's save) slips in between: a save without a revision never loses a
     // race it did not ask about, and one with a revision loses only to a real change.
-    let txn = app.store.write().await?;
-    registrations::lock(&*txn, found.id).await?;
-    let record = registrations::find_by_no(&*txn, &found.no)
-        .await?
-        .ok_or(SaveError::NotFound)?;
-    record.may_edit(&exam, now).map_err(SaveError::Closed)?;
+    let (id, no) = (found.id, found.no.clone());
+    let input = input.clone();
+    app.store
+        .transaction(move |txn| {
+            Box::pin(async move {
+                registrations::lock(txn, id).await?;
+                let record = registrations::find_by_no(txn, &no)
+                    .await?
+                    .ok_or(SaveError::NotFound)?;
+                let ctx = SectionContext {
+                    exam: &exam,
+                    today,
+                    account_name: &account.name,
+                    account_id_number: &id_number,
+                    birth_date: record.sections.basic.as_ref().map(|b| b.birth_date),
+                };
+                let change = Change {
+                    section,
+                    input: &input,
+                    expected_revision,
+                };
+                write_section(txn, candidate, record, &ctx, change, now).await
+            })
+        })
+        .await
+}
+
+/// What one save asks for.
+struct Change<'a> {
+    section: Section,
+    input: &'a serde_json::Map<String, serde_json::Value>,
+    expected_revision: Option<i32>,
+}
+
+/// The save inside its transaction, on `record` as read under the lock.
+async fn write_section(
+    txn: &Txn,
+    candidate: CandidateId,
+    record: Registration,
+    ctx: &SectionContext<'_>,
+    change: Change<'_>,
+    now: OffsetDateTime,
+) -> Result<Saved, SaveError> {
+    let Change {
+        section,
+        input,
+        expected_revision,
+    } = change;
+    record.may_edit(ctx.exam, now).map_err(SaveError::Closed)?;
     if let Some(expected) = expected_revision
         && expected != record.revision
     {
@@ -100,27 +144,20 @@ pub async fn save_section(
             current_revision: record.revision,
         });
     }
-    let ctx = SectionContext {
-        exam: &exam,
-        today,
-        account_name: &account.name,
-        account_id_number: &id_number,
-        birth_date: record.sections.basic.as_ref().map(|b| b.birth_date),
-    };
     let mut sections = record.sections.clone();
     match section {
         Section::Basic => {
-            sections.basic = Some(BasicSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+            sections.basic = Some(BasicSection::parse(input, ctx).map_err(SaveError::Invalid)?)
         }
         Section::Exam => {
-            sections.exam = Some(ExamSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+            sections.exam = Some(ExamSection::parse(input, ctx).map_err(SaveError::Invalid)?)
         }
         Section::Education => {
             sections.education =
-                Some(EducationSection::parse(input, &ctx).map_err(SaveError::Invalid)?);
+                Some(EducationSection::parse(input, ctx).map_err(SaveError::Invalid)?);
         }
         Section::Work => {
-            sections.work = Some(WorkSection::parse(input, &ctx).map_err(SaveError::Invalid)?)
+            sections.work = Some(WorkSection::parse(input, ctx).map_err(SaveError::Invalid)?)
         }
     }
     // What cannot be printed is refused now, not at printing (when it could no longer be
@@ -147,7 +184,7 @@ pub async fn save_section(
         record.form_revision + 1
     };
     let won = registrations::save_sections(
-        &*txn,
+        txn,
         &record,
         record.revision,
         &sections,
@@ -163,7 +200,7 @@ pub async fn save_section(
         });
     }
     audit::record(
-        &*txn,
+        txn,
         AuditEntry {
             at: now,
             actor: &Actor::Candidate(candidate),
@@ -179,7 +216,6 @@ pub async fn save_section(
         },
     )
     .await?;
-    txn.commit().await?;
     let saved = Registration {
         revision: record.revision + 1,
         form_revision,

@@ -55,27 +55,35 @@ async fn change_status(
     action: AuditAction,
 ) -> Result<bool, StoreError> {
     let now = app.clock.now();
-    let txn = app.store.write().await?;
-    if !registrations::set_status(&*txn, record.id, record.status, next, record.revision, now)
-        .await?
-    {
-        return Ok(false);
-    }
-    audit::record(
-        &*txn,
-        AuditEntry {
-            at: now,
-            actor: &Actor::Candidate(candidate),
-            action,
-            subject: Some(("registration", record.id.to_string())),
-            outcome: Outcome::Success,
-            ip: None,
-            details: json!({ "from": record.status.key(), "to": next.key(), "revision": record.revision + 1, "form_revision": record.form_revision }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(true)
+    let (id, from, revision, form_revision) = (
+        record.id,
+        record.status,
+        record.revision,
+        record.form_revision,
+    );
+    app.store
+        .transaction(move |txn| {
+            Box::pin(async move {
+                if !registrations::set_status(txn, id, from, next, revision, now).await? {
+                    return Ok(false);
+                }
+                audit::record(
+                    txn,
+                    AuditEntry {
+                        at: now,
+                        actor: &Actor::Candidate(candidate),
+                        action,
+                        subject: Some(("registration", id.to_string())),
+                        outcome: Outcome::Success,
+                        ip: None,
+                        details: json!({ "from": from.key(), "to": next.key(), "revision": revision + 1, "form_revision": form_revision }),
+                    },
+                )
+                .await?;
+                Ok(true)
+            })
+        })
+        .await
 }
 
 fn moved(record: Registration, next: Status, app: &AppState) -> Registration {

@@ -247,42 +247,62 @@ async fn store_file(
         form_revision: Some(record.form_revision),
         barcode,
     };
-    let outcome: Result<Vec<String>, UploadError> = async {
-        let txn = app.store.write().await?;
-        registrations::lock(&*txn, record.id).await?;
-        // The checks again, now that no other upload to this registration can interleave.
-        if uploads::find_by_sha256(&*txn, record.id, &upload.sha256).await?.is_some() {
-            return Err(UploadError::Duplicate { slot: slot.to_owned() });
-        }
-        let mut replaced = Vec::new();
-        if replace_existing {
-            for old in uploads::list_for_registration(&*txn, record.id).await?.into_iter().filter(|u| u.slot == slot) {
-                uploads::delete(&*txn, old.id).await?;
-                replaced.push(old.storage_key);
+    let (photo, materials) = record.milestones_after_change(slot);
+    let outcome: Result<Vec<String>, UploadError> = app
+        .store
+        .transaction({
+            let (registration, upload) = (record.id, upload.clone());
+            let (slot, title) = (slot.to_owned(), title.to_owned());
+            move |txn| {
+                Box::pin(async move {
+                    registrations::lock(txn, registration).await?;
+                    // The checks again, now that no other upload to this registration can
+                    // interleave.
+                    if uploads::find_by_sha256(txn, registration, &upload.sha256)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(UploadError::Duplicate { slot });
+                    }
+                    let mut replaced = Vec::new();
+                    if replace_existing {
+                        for old in uploads::list_for_registration(txn, registration)
+                            .await?
+                            .into_iter()
+                            .filter(|u| u.slot == slot)
+                        {
+                            uploads::delete(txn, old.id).await?;
+                            replaced.push(old.storage_key);
+                        }
+                    } else if uploads::count_in_slot(txn, registration, &slot).await?
+                        >= u64::from(max_files)
+                    {
+                        return Err(UploadError::Full {
+                            title,
+                            max: max_files,
+                        });
+                    }
+                    uploads::insert(txn, &upload).await?;
+                    registrations::set_milestones(txn, registration, photo, materials, now)
+                        .await?;
+                    audit::record(
+                        txn,
+                        AuditEntry {
+                            at: now,
+                            actor: &Actor::Candidate(candidate),
+                            action: AuditAction::FILE_UPLOADED,
+                            subject: Some(("registration", registration.to_string())),
+                            outcome: Outcome::Success,
+                            ip: None,
+                            details: json!({ "slot": slot, "file": id, "size": upload.size, "sha256": upload.sha256 }),
+                        },
+                    )
+                    .await?;
+                    Ok(replaced)
+                })
             }
-        } else if uploads::count_in_slot(&*txn, record.id, slot).await? >= u64::from(max_files) {
-            return Err(UploadError::Full { title: title.to_owned(), max: max_files });
-        }
-        uploads::insert(&*txn, &upload).await?;
-        let (photo, materials) = record.milestones_after_change(slot);
-        registrations::set_milestones(&*txn, record.id, photo, materials, now).await?;
-        audit::record(
-            &*txn,
-            AuditEntry {
-                at: now,
-                actor: &Actor::Candidate(candidate),
-                action: AuditAction::FILE_UPLOADED,
-                subject: Some(("registration", record.id.to_string())),
-                outcome: Outcome::Success,
-                ip: None,
-                details: json!({ "slot": slot, "file": id, "size": info.bytes, "sha256": upload.sha256 }),
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(replaced)
-    }
-    .await;
+        })
+        .await;
     match outcome {
         Ok(replaced) => {
             for key in replaced {

@@ -1,5 +1,6 @@
 //! The registration pages: start, task list, one page per section, check your answers.
 
+use crate::services::StoreError;
 use crate::services::accounts::profile::{Profile, profile};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -298,6 +299,9 @@ struct SectionPage {
     fields: Vec<FieldView>,
     /// Why the section cannot be changed now (no save button then).
     locked: Option<String>,
+    /// The save was turned away by the rush: the typed values are shown again to save
+    /// once more.
+    busy: bool,
 }
 
 fn parse_section(name: &str) -> Result<Section, AppError> {
@@ -345,6 +349,7 @@ fn section_page(
             .may_edit(exam, now)
             .err()
             .map(|refusal| format!("{}。", wording::refusal(&refusal, Attempt::Edit))),
+        busy: false,
     }
 }
 
@@ -441,24 +446,61 @@ pub async fn section_submit(
                 .into_iter()
                 .filter_map(|(field, messages)| Some((field, messages.into_iter().next()?)))
                 .collect();
-            let (record, exam) = owned(&app, candidate.id, &no).await?;
-            let record = record.as_seen_by_candidate(&exam, app.clock.now());
-            let account = account(&app, &candidate).await?;
-            let page = section_page(
-                super::candidate_chrome(&app, &csrf, candidate.id).await?,
-                &account,
-                &exam,
-                &record,
+            let again = Typed {
                 section,
-                &input,
-                &errors,
-                revision.unwrap_or(record.revision),
-                app.clock.now(),
-            );
+                input: &input,
+                revision,
+            };
+            let page = section_again(&app, &csrf, &candidate, &no, again, &errors).await?;
             html(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(SaveError::Store(StoreError::Busy)) => {
+            // The rush turned the save away before it was run: the same form again, with
+            // what they typed, to save once more in a few seconds (503 + Retry-After).
+            let again = Typed {
+                section,
+                input: &input,
+                revision,
+            };
+            let mut page =
+                section_again(&app, &csrf, &candidate, &no, again, &FieldErrors::new()).await?;
+            page.busy = true;
+            html(&page, StatusCode::SERVICE_UNAVAILABLE)
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// What the candidate sent in a section's form.
+struct Typed<'a> {
+    section: Section,
+    input: &'a serde_json::Map<String, serde_json::Value>,
+    revision: Option<i32>,
+}
+
+/// The section's page again after a save that did not go through, with what was typed.
+async fn section_again(
+    app: &AppState,
+    csrf: &CsrfToken,
+    candidate: &CurrentCandidate,
+    no: &str,
+    typed: Typed<'_>,
+    errors: &FieldErrors,
+) -> Result<SectionPage, AppError> {
+    let (record, exam) = owned(app, candidate.id, no).await?;
+    let record = record.as_seen_by_candidate(&exam, app.clock.now());
+    let account = account(app, candidate).await?;
+    Ok(section_page(
+        super::candidate_chrome(app, csrf, candidate.id).await?,
+        &account,
+        &exam,
+        &record,
+        typed.section,
+        typed.input,
+        errors,
+        typed.revision.unwrap_or(record.revision),
+        app.clock.now(),
+    ))
 }
 
 // ----- check your answers -----
