@@ -18,6 +18,8 @@
 
 #![expect(clippy::unwrap_used, reason = "a load generator fails loudly")]
 
+pub mod seed;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

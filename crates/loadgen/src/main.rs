@@ -6,9 +6,18 @@ use examreg_loadgen::{Options, run};
 #[derive(Debug, Parser)]
 #[command(about = "The deadline rush against a running examreg, as an open loop")]
 struct Args {
-    /// The server, e.g. http://127.0.0.1:8080 (a `serve --demo` server).
+    /// The server, e.g. http://127.0.0.1:8080 (a `serve --demo` server). Without it,
+    /// only `--seed` is done.
     #[arg(long)]
-    base: String,
+    base: Option<String>,
+    /// First writes this many seeded candidates with filled-in registrations (for
+    /// `--exam`) straight into the database at `--database-url`: the 60,000 of
+    /// Shanghai's peak. Run it before starting the server.
+    #[arg(long, requires = "database_url")]
+    seed: Option<u32>,
+    /// The server's database (only for `--seed`).
+    #[arg(long)]
+    database_url: Option<String>,
     /// Multiple of the Shanghai peak (100 pages, 300 uploads, 5 sign-ins and
     /// 5 submissions a second).
     #[arg(long, default_value_t = 1.0)]
@@ -42,8 +51,39 @@ struct Args {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if let (Some(count), Some(url)) = (args.seed, &args.database_url) {
+        use examreg_domain::clock::{Clock, SystemClock};
+        let now = SystemClock.now();
+        let exams = match examreg_server::exams::load(None, Some(now)) {
+            Ok(exams) => exams,
+            Err(err) => {
+                eprintln!("the bundled exams do not load: {err}");
+                std::process::exit(2);
+            }
+        };
+        let Some(exam) = exams.get(&args.exam) else {
+            eprintln!(
+                "no exam {} among the bundled ones (and the demo)",
+                args.exam
+            );
+            std::process::exit(2);
+        };
+        match examreg_loadgen::seed::seed(url, exam, 0, count, now).await {
+            Ok(took) => println!(
+                "seeded {count} registrations in {:.1} s",
+                took.as_secs_f64()
+            ),
+            Err(err) => {
+                eprintln!("seeding failed: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    let Some(base) = args.base else {
+        return;
+    };
     let options = Options {
-        base: args.base,
+        base,
         multiple: args.multiple,
         seconds: args.seconds,
         candidates: args.candidates,

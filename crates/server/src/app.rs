@@ -78,6 +78,7 @@ pub async fn build_state(
     .context("cannot read the form key")?;
     let form_key = crate::secrets::FormKey::from_hex(&form_key)
         .context("the stored form key is not 64 hex digits")?;
+    let door = crate::web::middleware::door::Door::new(&config);
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -98,5 +99,6 @@ pub async fn build_state(
                 .max(1),
         )),
         form_key,
+        door,
     })
 }

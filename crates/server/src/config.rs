@@ -87,6 +87,9 @@ pub struct Config {
     /// and nothing is written.
     #[serde(default = "defaults::write_max_wait_ms")]
     pub write_max_wait_ms: u64,
+    /// How many requests of each class are served at once (see `web::middleware::door`).
+    #[serde(default)]
+    pub door: DoorConfig,
     /// `/readyz` answers 503 when the data directory or a local file store has less free
     /// space than this (MB): a full disk refuses writes.
     #[serde(default = "defaults::min_free_disk_mb")]
@@ -188,6 +191,32 @@ pub enum LogFormat {
     Json,
 }
 
+/// The door's places per class of request; beyond them a request waits at most
+/// `max_wait_ms`, then hears 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorConfig {
+    /// Uploads served at once. Default: 64 per core (an upload costs about 6 ms of CPU
+    /// all told, so a full door is about 0.2 s of upload work per core).
+    #[serde(default = "defaults::uploads_inside")]
+    pub uploads_inside: usize,
+    /// Every other request served at once. Default: 256 per core.
+    #[serde(default = "defaults::requests_inside")]
+    pub requests_inside: usize,
+    #[serde(default = "defaults::door_max_wait_ms")]
+    pub max_wait_ms: u64,
+}
+
+impl Default for DoorConfig {
+    fn default() -> Self {
+        DoorConfig {
+            uploads_inside: defaults::uploads_inside(),
+            requests_inside: defaults::requests_inside(),
+            max_wait_ms: defaults::door_max_wait_ms(),
+        }
+    }
+}
+
 /// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -230,6 +259,18 @@ mod defaults {
     }
     pub(super) fn write_max_wait_ms() -> u64 {
         2000
+    }
+    fn cores() -> usize {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    }
+    pub(super) fn uploads_inside() -> usize {
+        64 * cores()
+    }
+    pub(super) fn requests_inside() -> usize {
+        256 * cores()
+    }
+    pub(super) fn door_max_wait_ms() -> u64 {
+        100
     }
     pub(super) fn decode_memory_mb() -> u32 {
         256

@@ -27,4 +27,6 @@ pub struct AppState {
     pub decode_memory: Arc<tokio::sync::Semaphore>,
     /// Makes and checks the verification codes of printed application forms.
     pub form_key: crate::secrets::FormKey,
+    /// How many requests of each class are served at once.
+    pub door: crate::web::middleware::door::Door,
 }

@@ -150,7 +150,10 @@ impl IntoResponse for AppError {
             }
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                default_body(StatusCode::SERVICE_UNAVAILABLE),
+                ErrorBody::new(
+                    "service_unavailable",
+                    "报名高峰，服务器正忙，本次操作没有完成，请稍等几秒后重试",
+                ),
             ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -129,6 +129,10 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(error::render_errors))
+                .layer(from_fn_with_state(
+                    state.door.clone(),
+                    middleware::door::admit,
+                ))
                 .layer(from_fn_with_state(state.clone(), middleware::csrf::csrf))
                 .layer(CatchPanicLayer::custom(|_panic| {
                     AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()

@@ -4,6 +4,7 @@
 //! room.
 
 use examreg_domain::registration::RegistrationNo;
+use examreg_server::web::middleware::door::Class;
 use examreg_store::{Backend, registrations};
 use examreg_test_support::{SignedInClient, TestApp, fixtures};
 use reqwest::{Method, StatusCode};
@@ -182,4 +183,62 @@ async fn a_save_that_waits_too_long_for_the_database_is_turned_away_and_writes_n
     let (status, saved) = crate::journey::send(&client, Method::PUT, &path, work).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["sections"]["work"]["employer"], "排队太久的医院");
+}
+
+/// The door: with every upload place taken, one more upload is turned away before its
+/// body is read while pages are still served; with every other place taken, pages are
+/// turned away while the operator's health check still answers. Both go through again as
+/// soon as there is room.
+#[tokio::test]
+async fn a_full_door_turns_away_its_class_only_and_at_once() {
+    let app = TestApp::new().await;
+    let (client, no) = nurse(&app, "shanghai_hukou").await;
+    let stored_before = app.stored_keys("registrations").await.len();
+
+    let uploads_full = app.state.door.fill(Class::Upload).unwrap();
+    let asked = std::time::Instant::now();
+    let response = upload_via_api(&client, &no, fixtures::material(43)).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after(&response).is_some_and(|s| s > 0));
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(5),
+        "turned away after a short wait, not queued"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "service_unavailable");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("服务器正忙")
+    );
+    let page = client.get(&format!("/registrations/{no}")).await;
+    assert_eq!(page.status(), StatusCode::OK, "pages are another class");
+    assert_eq!(app.stored_keys("registrations").await.len(), stored_before);
+    drop(uploads_full);
+
+    let requests_full = app.state.door.fill(Class::Request).unwrap();
+    let page = client.get(&format!("/registrations/{no}")).await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after(&page).is_some());
+    let html = page.text().await.unwrap();
+    assert!(select(&html, "main h1")[0].contains("服务器正忙"), "{html}");
+    let health = examreg_test_support::http()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "operations stand outside the door"
+    );
+    drop(requests_full);
+
+    let response = upload_via_api(&client, &no, fixtures::material(43)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        client.get(&format!("/registrations/{no}")).await.status(),
+        StatusCode::OK
+    );
 }

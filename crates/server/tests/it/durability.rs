@@ -444,6 +444,11 @@ impl DemoSite {
         }
     }
 
+    /// The database the site's server uses.
+    pub(crate) fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub(crate) fn backend(&self) -> &'static str {
         if self.db.url.starts_with("postgres") {
             "PostgreSQL"

@@ -14,6 +14,14 @@ use crate::durability::DemoSite;
 async fn the_deadline_mix_at_a_small_multiple_is_answered_in_full() {
     let dir = tempfile::tempdir().unwrap();
     let site = DemoSite::new(dir.path()).await;
+    // Seeded registrations beside the generator's own, as in a full run (which seeds
+    // 60,000): written straight into the database before the server starts.
+    let now = examreg_domain::clock::Clock::now(&examreg_domain::clock::SystemClock);
+    let exams = examreg_server::exams::load(None, Some(now)).unwrap();
+    let demo = exams.get("demo").unwrap();
+    examreg_loadgen::seed::seed(site.database_url(), demo, 0, SEEDED, now)
+        .await
+        .unwrap();
     // The set-up signs its candidates up from one address.
     let server = site.serve_with(&[
         ("EXAMREG_CODES__PER_ADDRESS_BEFORE_CAPTCHA", "100000"),
@@ -42,4 +50,27 @@ async fn the_deadline_mix_at_a_small_multiple_is_answered_in_full() {
     for kind in &report.kinds {
         assert!(kind.sent > 0, "{kind:?}");
     }
+    // A seeded candidate is a real one: signs in, and finds a registration whose four
+    // sections the server reads back as complete.
+    let seeded = examreg_test_support::sign_in_at(
+        &site.base,
+        "/api/v1/session",
+        &format!("seed{}", SEEDED - 1),
+        examreg_loadgen::seed::PASSWORD,
+    )
+    .await;
+    let no = examreg_loadgen::seed::registration_no(demo, SEEDED - 1);
+    let (status, record) = seeded
+        .get_json(&format!("/api/v1/registrations/{no}"))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{record}");
+    for section in ["basic", "exam", "education", "work"] {
+        assert!(
+            record["sections"][section].is_object(),
+            "{section}: {record}"
+        );
+    }
 }
+
+/// Registrations seeded before the smoke.
+const SEEDED: u32 = 300;

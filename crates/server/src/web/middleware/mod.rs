@@ -1,5 +1,6 @@
-//! Cross-cutting request handling: headers, metrics.
+//! Cross-cutting request handling: admission, headers, metrics.
 
 pub mod csrf;
+pub mod door;
 pub mod metrics;
 pub mod security_headers;
