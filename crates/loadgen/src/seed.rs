@@ -131,14 +131,8 @@ fn seeded_id(n: u32) -> String {
     let (year, rest) = (1980 + day / 336, day % 336);
     let (month, day) = (1 + rest / 28, 1 + rest % 28);
     let first17 = format!("310101{year:04}{month:02}{day:02}{:03}", n % 1000);
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize];
-    format!("{first17}{}", char::from(check))
+    let check = examreg_domain::identity::gb11643_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
 }
 
 /// The four sections of a Shanghai-hukou 主管护师 (bachelor, public hospital), as the load

@@ -248,14 +248,8 @@ pub struct CandidateLogin {
 /// A resident ID number with a valid check digit, different for each `n`.
 pub fn resident_id(n: u32) -> String {
     let first17 = format!("310101199003{:02}{:03}", 1 + n % 28, n % 1000);
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize];
-    format!("{first17}{}", char::from(check))
+    let check = examreg_domain::identity::gb11643_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
 }
 
 impl TestApp {

@@ -44,6 +44,21 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 /// The check character for `sum mod 11` = 0, 1, …, 10 ('X' is the value 10).
 const CHECK: [u8; 11] = *b"10X98765432";
 
+/// The GB 11643 check character of 17 digits (`None` when they are not 17 ASCII
+/// digits): what makes a resident ID number of them.
+pub fn gb11643_check_char(first17: &str) -> Option<char> {
+    let bytes = first17.as_bytes();
+    if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = bytes
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    Some(char::from(CHECK[usize::try_from(sum % 11).unwrap_or(0)]))
+}
+
 /// The 18-character scheme shared by the resident ID card, the HK/Macau/Taiwan residence
 /// permit and the new foreigner's permanent residence card. Returns the birth date.
 fn check_gb11643(value: &str, today: Date) -> Result<Date, IdNumberError> {
@@ -73,9 +88,7 @@ fn check_gb11643(value: &str, today: Date) -> Result<Date, IdNumberError> {
     let birth = birth
         .filter(|b| *b <= today)
         .ok_or(IdNumberError::ResidentBirthDate)?;
-    let sum: u32 = WEIGHTS.iter().enumerate().map(|(i, w)| digit(i) * w).sum();
-    let expected = CHECK[usize::try_from(sum % 11).unwrap_or(0)];
-    if bytes[17] != expected {
+    if gb11643_check_char(&value[..17]) != Some(char::from(bytes[17])) {
         return Err(IdNumberError::ResidentCheckDigit);
     }
     Ok(birth)

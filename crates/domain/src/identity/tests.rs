@@ -67,12 +67,7 @@ fn resident_ids_of_the_wrong_shape_or_time() {
 
 /// Appends the GB 11643 check character to 17 digits.
 fn with_check(first17: &str) -> String {
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{first17}{}", char::from(CHECK[(sum % 11) as usize]))
+    format!("{first17}{}", gb11643_check_char(first17).unwrap())
 }
 
 proptest! {
