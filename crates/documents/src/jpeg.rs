@@ -390,9 +390,11 @@ pub fn inspect_keeping_luma(
         .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma)
         .set_max_width(rules.max_width as usize)
         .set_max_height(rules.max_height as usize);
-    let mut luma = JpegDecoder::new_with_options(ZCursor::new(bytes), options)
-        .decode()
-        .map_err(|_| JpegError::Corrupt)?;
+    let mut luma = unpanicked(|| {
+        JpegDecoder::new_with_options(ZCursor::new(bytes), options)
+            .decode()
+            .map_err(|_| JpegError::Corrupt)
+    })?;
     let expected = (info.width as usize) * (info.height as usize);
     if luma.len() < expected {
         return Err(JpegError::Corrupt);
@@ -474,3 +476,10 @@ use preview::{dc_image, full_rgb};
 
 #[cfg(test)]
 mod tests;
+
+/// Runs a decode by `zune-jpeg`, which panics on some hostile files (an unwrap in its
+/// AVX2 IDCT, found by the `jpeg_check` fuzz target): such a file is refused as corrupt.
+pub(crate) fn unpanicked<T>(decode: impl FnOnce() -> Result<T, JpegError>) -> Result<T, JpegError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or(Err(JpegError::Corrupt))
+}

@@ -83,7 +83,7 @@ pub(super) fn full_rgb(bytes: &[u8]) -> Result<image::RgbImage, JpegError> {
 
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    let pixels = decoder.decode().map_err(|_| JpegError::Corrupt)?;
+    let pixels = super::unpanicked(|| decoder.decode().map_err(|_| JpegError::Corrupt))?;
     let (width, height) = decoder.dimensions().ok_or(JpegError::Corrupt)?;
     let (width, height) = (
         u32::try_from(width).map_err(|_| JpegError::Corrupt)?,

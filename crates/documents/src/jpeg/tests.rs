@@ -497,3 +497,26 @@ fn the_walk_needs_a_tenth_of_a_decode_s_memory() {
     let (_, bytes) = CORPUS[6];
     assert!(check_memory(bytes) * 10 < decode_memory(bytes));
 }
+
+/// Found by the `jpeg_check` fuzz target: a small sequential file whose full decode makes
+/// zune-jpeg panic (an unwrap in its AVX2 IDCT). The check passes it (its coded data is
+/// whole), and every decode of it is refused as corrupt instead of panicking.
+#[test]
+fn a_file_the_decoder_panics_on_is_refused_not_crashed_on() {
+    let bytes = include_bytes!("corpus/fuzz-zune-idct-panic.jpg");
+    let rules = ImageRules {
+        min_bytes: 0,
+        max_bytes: 512 * 1024,
+        min_width: 1,
+        min_height: 1,
+        max_width: 4096,
+        max_height: 4096,
+        max_pixels: 4_000_000,
+        max_scans: 64,
+    };
+    assert!(inspect(bytes, &rules).is_ok());
+    let thumb = thumbnail(bytes, 64);
+    assert!(thumb.is_ok() || matches!(thumb, Err(JpegError::Corrupt)));
+    let kept = inspect_keeping_luma(bytes, &rules);
+    assert!(kept.is_ok() || matches!(kept, Err(JpegError::Corrupt)));
+}
