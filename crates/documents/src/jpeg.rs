@@ -309,16 +309,7 @@ fn structure(bytes: &[u8], max_scans: u32) -> Result<Frame, JpegError> {
                     return Err(JpegError::TooManyScans { max: max_scans });
                 }
                 // Skip the entropy-coded data up to the next marker.
-                i = end;
-                loop {
-                    match (bytes.get(i), bytes.get(i + 1)) {
-                        (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
-                        (Some(0xFF), Some(0xFF)) => i += 1,
-                        (Some(0xFF), Some(_)) => break,
-                        (Some(_), _) => i += 1,
-                        (None, _) => return Err(JpegError::Truncated),
-                    }
-                }
+                i = entropy_coded_end(bytes, end).ok_or(JpegError::Truncated)?;
                 continue;
             }
             _ => {}
@@ -476,6 +467,21 @@ use preview::{dc_image, full_rgb};
 
 #[cfg(test)]
 mod tests;
+
+/// Where the entropy-coded data that starts at `start` ends: at the next marker that is
+/// not a stuffed zero, a restart marker or fill. `None` when the file ends first.
+pub(crate) fn entropy_coded_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
+            (Some(0xFF), Some(0xFF)) => i += 1,
+            (Some(0xFF), Some(_)) => return Some(i),
+            (Some(_), _) => i += 1,
+            (None, _) => return None,
+        }
+    }
+}
 
 /// Runs a decode by `zune-jpeg`, which panics on some hostile files (an unwrap in its
 /// AVX2 IDCT, found by the `jpeg_check` fuzz target): such a file is refused as corrupt.

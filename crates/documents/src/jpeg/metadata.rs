@@ -48,15 +48,7 @@ fn strip(bytes: &[u8]) -> Option<Vec<u8>> {
         if marker == 0xDA {
             // The entropy-coded data, up to the next marker.
             let start = i;
-            loop {
-                match (bytes.get(i), bytes.get(i + 1)) {
-                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
-                    (Some(0xFF), Some(0xFF)) => i += 1,
-                    (Some(0xFF), Some(_)) => break,
-                    (Some(_), _) => i += 1,
-                    (None, _) => return None,
-                }
-            }
+            i = super::entropy_coded_end(bytes, i)?;
             out.extend_from_slice(&bytes[start..i]);
         }
     }

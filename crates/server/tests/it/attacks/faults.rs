@@ -66,15 +66,17 @@ async fn a_full_disk_answers_507_and_readyz_says_not_ready() {
         "room to spare"
     );
 
-    disk.fill(20 * 1024);
-    let (status, body) = client
-        .upload(
+    // The same scan each time.
+    let upload = || {
+        client.upload(
             &no,
             "3-1",
             examreg_test_support::fixtures::material(4242),
             "scan.jpg",
         )
-        .await;
+    };
+    disk.fill(20 * 1024);
+    let (status, body) = upload().await;
     assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
     assert_eq!(body["error"]["code"], "storage_full");
     let ready = app.anon().get("/readyz").await;
@@ -94,14 +96,7 @@ async fn a_full_disk_answers_507_and_readyz_says_not_ready() {
 
     // Room again: the same upload goes through, without a restart.
     disk.empty();
-    let (status, body) = client
-        .upload(
-            &no,
-            "3-1",
-            examreg_test_support::fixtures::material(4242),
-            "scan.jpg",
-        )
-        .await;
+    let (status, body) = upload().await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(app.anon().get("/readyz").await.status(), StatusCode::OK);
 }
