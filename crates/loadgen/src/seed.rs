@@ -17,7 +17,8 @@ use examreg_domain::registration::{
 use examreg_domain::vocab::{Gender, IdType};
 use examreg_store::candidates::{self, NewCandidate};
 use examreg_store::{Store, StoreError, registrations};
-use serde_json::{Map, Value, json};
+use examreg_test_support::journeys::nurse_sections;
+use serde_json::Value;
 use time::OffsetDateTime;
 
 /// The password of every seeded candidate.
@@ -107,7 +108,7 @@ async fn seed_one(
         account_id_number: &id_number,
         birth_date: id_number.birth_date(),
     };
-    let sections = nurse_sections(&ctx, &id_number)?;
+    let sections = nurse_registration_sections(&ctx, &id_number)?;
     let digest = examreg_server::secrets::sha256_hex(&sections.printed_text());
     registrations::save_sections(txn, &record, record.revision, &sections, 1, &digest, now).await?;
     Ok(())
@@ -135,56 +136,36 @@ fn seeded_id(n: u32) -> String {
     format!("{first17}{check}")
 }
 
-/// The four sections of a Shanghai-hukou 主管护师 (bachelor, public hospital), as the load
-/// generator's own candidates fill them.
-fn nurse_sections(ctx: &SectionContext<'_>, id: &IdNumber) -> Result<Sections, StoreError> {
-    let map = |v: Value| -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    };
+/// The four sections the load generator's own candidates fill
+/// ([`nurse_sections`]), parsed by the domain's rules.
+fn nurse_registration_sections(
+    ctx: &SectionContext<'_>,
+    id: &IdNumber,
+) -> Result<Sections, StoreError> {
     let birth = id.birth_date().map(|d| d.to_string()).unwrap_or_default();
     let gender = match id.gender() {
         Some(Gender::Male) => "male",
         _ => "female",
     };
     let invalid = |e| StoreError::Corrupt(format!("seeded section refused: {e:?}"));
-    Ok(Sections {
-        basic: Some(
-            BasicSection::parse(
-                &map(json!({"gender": gender, "birth_date": birth, "ethnicity": "汉族",
-                            "phone": "13812345678", "residency": "shanghai_hukou"})),
-                ctx,
-            )
-            .map_err(invalid)?,
-        ),
-        exam: Some(
-            ExamSection::parse(
-                &map(json!({"level": "intermediate", "specialty_code": "368", "point": "310115",
-                            "current_qualification": "护师", "current_qualification_date": "2018-06-30",
-                            "practice_category": "nursing", "practice_licence_date": "2012-09-01"})),
-                ctx,
-            )
-            .map_err(invalid)?,
-        ),
-        education: Some(
-            EducationSection::parse(
-                &map(json!({"highest_education": "bachelor", "degree": "bachelor",
-                            "graduation_date": "2012-07-01", "school": "复旦大学", "major": "护理学"})),
-                ctx,
-            )
-            .map_err(invalid)?,
-        ),
-        work: Some(
-            WorkSection::parse(
-                &map(json!({"employer": "上海市第一人民医院", "employer_affiliation": "上海市卫生健康委员会",
-                            "employer_nature": "public", "years_in_specialty": 8})),
-                ctx,
-            )
-            .map_err(invalid)?,
-        ),
-    })
+    let mut sections = Sections::default();
+    for (key, body) in nurse_sections(&birth, gender, "shanghai_hukou") {
+        let Value::Object(fields) = body else {
+            return Err(StoreError::Corrupt(format!(
+                "section {key} is not an object"
+            )));
+        };
+        match key {
+            "basic" => sections.basic = Some(BasicSection::parse(&fields, ctx).map_err(invalid)?),
+            "exam" => sections.exam = Some(ExamSection::parse(&fields, ctx).map_err(invalid)?),
+            "education" => {
+                sections.education = Some(EducationSection::parse(&fields, ctx).map_err(invalid)?);
+            }
+            "work" => sections.work = Some(WorkSection::parse(&fields, ctx).map_err(invalid)?),
+            other => return Err(StoreError::Corrupt(format!("unknown section {other}"))),
+        }
+    }
+    Ok(sections)
 }
 
 fn corrupt(err: impl std::fmt::Debug) -> StoreError {

@@ -37,7 +37,23 @@ pub async fn nurse_registration(client: &SignedInClient, exam: &str, residency: 
         "female"
     };
     let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
-    for (section, body) in [
+    for (section, body) in nurse_sections(&birth, gender, residency) {
+        let (status, body) = send(
+            client,
+            Method::PUT,
+            &format!("/api/v1/registrations/{no}/sections/{section}"),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    no
+}
+
+/// The four sections of a 主管护师 (bachelor, public hospital) born on `birth`
+/// (YYYY-MM-DD) as `gender` (`male`, `female`), as the API takes them, by section key.
+pub fn nurse_sections(birth: &str, gender: &str, residency: &str) -> [(&'static str, Value); 4] {
+    [
         (
             "basic",
             json!({"gender": gender, "birth_date": birth, "ethnicity": "汉族", "phone": "13812345678", "residency": residency}),
@@ -54,17 +70,7 @@ pub async fn nurse_registration(client: &SignedInClient, exam: &str, residency: 
             "work",
             json!({"employer": "上海市第一人民医院", "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8}),
         ),
-    ] {
-        let (status, body) = send(
-            client,
-            Method::PUT,
-            &format!("/api/v1/registrations/{no}/sections/{section}"),
-            body,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-    no
+    ]
 }
 
 /// The required slots of the nurse of [`nurse_registration`] with a Shanghai hukou.
