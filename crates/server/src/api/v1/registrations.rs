@@ -246,6 +246,7 @@ pub async fn get(
         (status = 404, description = "Not yours, or no such section", body = ApiErrorEnvelope),
         (status = 409, description = "Closed for changes, or changed meanwhile", body = ApiErrorEnvelope),
         (status = 422, description = "Fields to fix", body = ApiErrorEnvelope),
+        (status = 503, description = "The rush: not saved; retry after Retry-After", body = ApiErrorEnvelope),
     ))]
 pub async fn put_section(
     State(app): State<AppState>,
@@ -289,6 +290,7 @@ pub async fn put_section(
         (status = 200, body = RegistrationDto),
         (status = 409, description = "Window closed or status does not allow it", body = ApiErrorEnvelope),
         (status = 422, description = "`fields` lists what is missing", body = ApiErrorEnvelope),
+        (status = 503, description = "The rush: not submitted; retry after Retry-After", body = ApiErrorEnvelope),
     ))]
 pub async fn submit(
     State(app): State<AppState>,

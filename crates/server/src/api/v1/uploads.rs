@@ -95,6 +95,7 @@ pub async fn list_slots(
         (status = 413, body = ApiErrorEnvelope),
         (status = 415, description = "Not a JPEG (the message names what it is)", body = ApiErrorEnvelope),
         (status = 422, description = "A JPEG that fails the checks", body = ApiErrorEnvelope),
+        (status = 503, description = "The rush: not stored; retry after Retry-After", body = ApiErrorEnvelope),
     ))]
 pub async fn upload_file(
     State(app): State<AppState>,
