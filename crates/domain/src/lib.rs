@@ -7,6 +7,7 @@ pub mod exam;
 pub mod identity;
 pub mod journey;
 pub mod money;
+pub mod payment;
 pub mod registration;
 pub mod text;
 pub mod vocab;

@@ -71,14 +71,32 @@ pub async fn build_state(
     let form_key = examreg_store::forms::secret(
         store.conn(),
         "form_mac",
-        crate::secrets::FormKey::generate_hex,
+        crate::secrets::MacKey::generate_hex,
         clock.now(),
     )
     .await
     .context("cannot read the form key")?;
-    let form_key = crate::secrets::FormKey::from_hex(&form_key)
+    let form_key = crate::secrets::MacKey::from_hex(&form_key)
         .context("the stored form key is not 64 hex digits")?;
     let door = crate::web::middleware::door::Door::new(&config);
+    let payments = match config.payments.provider {
+        crate::config::PaymentProviderConfig::Sandbox => {
+            let key = examreg_store::forms::secret(
+                store.conn(),
+                "sandbox_payment_mac",
+                crate::secrets::MacKey::generate_hex,
+                clock.now(),
+            )
+            .await
+            .context("cannot read the sandbox payment key")?;
+            let key = crate::secrets::MacKey::from_hex(&key)
+                .context("the stored sandbox payment key is not 64 hex digits")?;
+            crate::payments::Provider::Sandbox(crate::payments::sandbox::Sandbox::new(
+                store.clone(),
+                key,
+            ))
+        }
+    };
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -100,5 +118,6 @@ pub async fn build_state(
         )),
         form_key,
         door,
+        payments,
     })
 }

@@ -73,6 +73,9 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     #[serde(default)]
     pub codes: CodesConfig,
+    /// Who takes the fees, and how long an order may be paid.
+    #[serde(default)]
+    pub payments: PaymentsConfig,
     /// Memory (MB) that image decoding may take at once, whatever the number of uploads:
     /// a decode waits until its share is free.
     #[serde(default = "defaults::decode_memory_mb")]
@@ -117,6 +120,38 @@ impl Default for SessionConfig {
             absolute_hours: 12,
         }
     }
+}
+
+/// 缴费: the provider and the order's life.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// `sandbox`: examreg's own cashier (demos, training, tests). WeChat Pay API v3
+    /// (`wechatpay`) is not built yet (issue 15).
+    pub provider: PaymentProviderConfig,
+    /// An order may be paid for this many minutes (never past the payment close); then
+    /// it is closed at the provider and a new one is made.
+    pub order_minutes: u32,
+    /// Orders open longer than this many minutes are queried at the provider by the
+    /// `settle_payments` job (a notification may be lost).
+    pub query_after_minutes: u32,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            provider: PaymentProviderConfig::Sandbox,
+            order_minutes: 30,
+            query_after_minutes: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProviderConfig {
+    #[default]
+    Sandbox,
 }
 
 /// How many one-time codes (sign-up, password reset) one address may ask for in an

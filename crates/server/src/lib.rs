@@ -10,6 +10,7 @@ pub mod format;
 pub mod jobs;
 pub mod listen;
 pub mod passwords;
+pub mod payments;
 pub mod secrets;
 pub mod services;
 pub mod state;

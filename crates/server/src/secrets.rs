@@ -35,6 +35,11 @@ pub fn random_digits(n: usize) -> String {
         .collect()
 }
 
+/// `N` random bytes (merchant order numbers).
+pub fn random_array<const N: usize>() -> [u8; N] {
+    random_bytes::<N>()
+}
+
 /// Eight random bytes, to seed a drawing.
 pub fn random_seed() -> [u8; 8] {
     random_bytes::<8>()
@@ -68,18 +73,18 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     outer.finalize().into()
 }
 
-/// The key the verification codes of printed forms are made with. Shared by every node
-/// through the database; never printed in logs.
+/// A 256-bit MAC key kept in the database and shared by every node (the verification
+/// codes of printed forms, the sandbox provider's signatures); never printed in logs.
 #[derive(Clone)]
-pub struct FormKey(std::sync::Arc<[u8; 32]>);
+pub struct MacKey(std::sync::Arc<[u8; 32]>);
 
-impl std::fmt::Debug for FormKey {
+impl std::fmt::Debug for MacKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FormKey(***)")
+        f.write_str("MacKey(***)")
     }
 }
 
-impl FormKey {
+impl MacKey {
     /// A new random key, as lowercase hex, to store.
     pub fn generate_hex() -> String {
         random_bytes::<32>()
@@ -88,7 +93,7 @@ impl FormKey {
             .collect()
     }
 
-    pub fn from_hex(hex: &str) -> Option<FormKey> {
+    pub fn from_hex(hex: &str) -> Option<MacKey> {
         if hex.len() != 64 {
             return None;
         }
@@ -96,11 +101,15 @@ impl FormKey {
         for (i, byte) in key.iter_mut().enumerate() {
             *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
         }
-        Some(FormKey(std::sync::Arc::new(key)))
+        Some(MacKey(std::sync::Arc::new(key)))
     }
 
     pub fn mac(&self, message: &str) -> [u8; 32] {
-        hmac_sha256(&self.0[..], message.as_bytes())
+        self.mac_bytes(message.as_bytes())
+    }
+
+    pub fn mac_bytes(&self, message: &[u8]) -> [u8; 32] {
+        hmac_sha256(&self.0[..], message)
     }
 }
 
@@ -123,12 +132,12 @@ mod tests {
             )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
-        let key = FormKey::generate_hex();
-        assert!(FormKey::from_hex(&key).is_some());
-        assert!(FormKey::from_hex("zz").is_none());
+        let key = MacKey::generate_hex();
+        assert!(MacKey::from_hex(&key).is_some());
+        assert!(MacKey::from_hex("zz").is_none());
         assert_eq!(
-            format!("{:?}", FormKey::from_hex(&key).unwrap()),
-            "FormKey(***)"
+            format!("{:?}", MacKey::from_hex(&key).unwrap()),
+            "MacKey(***)"
         );
     }
 

@@ -26,7 +26,9 @@ pub struct AppState {
     /// (`decode_memory_mb`); a decode holds as many as its header says it needs.
     pub decode_memory: Arc<tokio::sync::Semaphore>,
     /// Makes and checks the verification codes of printed application forms.
-    pub form_key: crate::secrets::FormKey,
+    pub form_key: crate::secrets::MacKey,
     /// How many requests of each class are served at once.
     pub door: crate::web::middleware::door::Door,
+    /// Who takes the fees (`[payments] provider`).
+    pub payments: crate::payments::Provider,
 }

@@ -41,6 +41,15 @@ impl AuditAction {
     pub const REVIEW_RETURNED: AuditAction = AuditAction("review.returned");
     pub const REVIEW_QUALIFIED: AuditAction = AuditAction("review.qualified");
     pub const REVIEW_DISQUALIFIED: AuditAction = AuditAction("review.disqualified");
+    pub const PAYMENT_ORDER_CREATED: AuditAction = AuditAction("payment.order_created");
+    pub const PAYMENT_ORDER_CLOSED: AuditAction = AuditAction("payment.order_closed");
+    /// 缴费成功: the order paid and the registration moved to `paid`.
+    pub const REGISTRATION_PAID: AuditAction = AuditAction("registration.paid");
+    /// A payment recorded but flagged for finance (refund due, or a report that did not
+    /// match).
+    pub const PAYMENT_FLAGGED: AuditAction = AuditAction("payment.flagged");
+    /// A verified report of a payment on an order we never made.
+    pub const PAYMENT_UNKNOWN_ORDER: AuditAction = AuditAction("payment.unknown_order");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

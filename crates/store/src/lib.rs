@@ -13,6 +13,7 @@ pub mod forms;
 mod migrations;
 pub mod notifications;
 pub mod one_time_codes;
+pub mod payments;
 pub mod registrations;
 pub mod sessions;
 pub mod staff;

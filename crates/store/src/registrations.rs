@@ -150,6 +150,14 @@ pub async fn find_by_no(
     one_with_decision(db, row).await
 }
 
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Registration>, StoreError> {
+    let row = registration::Entity::find_by_id(id).one(db).await?;
+    one_with_decision(db, row).await
+}
+
 pub async fn find_for_candidate(
     db: &impl ConnectionTrait,
     candidate: CandidateId,

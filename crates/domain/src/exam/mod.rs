@@ -82,16 +82,56 @@ pub struct Specialty {
     pub provenance: Provenance,
 }
 
-/// Fees as published for the exam area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Fees as published for the exam area: a price per subject taken, which a level may set
+/// differently (`[fees.per_subject_fen_by_level]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fees {
     pub per_subject: Fen,
+    pub per_level: BTreeMap<Level, Fen>,
 }
 
 impl Fees {
+    /// The price of one subject at `level`.
+    pub fn unit(&self, level: Level) -> Fen {
+        self.per_level
+            .get(&level)
+            .copied()
+            .unwrap_or(self.per_subject)
+    }
+
     pub fn for_subjects(&self, count: u32) -> Option<Fen> {
         self.per_subject.checked_mul(count)
     }
+
+    /// 科目 × 单价 = 合计 for the subjects registered at `level` (a candidate retaking
+    /// some subjects registers, and pays for, only those).
+    pub fn breakdown(&self, level: Level, subjects: &[Subject]) -> FeeBreakdown {
+        let unit = self.unit(level);
+        let lines: Vec<FeeLine> = subjects
+            .iter()
+            .map(|subject| FeeLine {
+                subject: *subject,
+                unit,
+            })
+            .collect();
+        // Four subjects of at most u32::MAX / 4 fen: validation bounds the unit price.
+        let total = Fen(lines.iter().map(|l| l.unit.0).sum());
+        FeeBreakdown { lines, total }
+    }
+}
+
+/// One line of a fee breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeeLine {
+    pub subject: Subject,
+    pub unit: Fen,
+}
+
+/// What a registration costs: one line per subject, and the sum.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeeBreakdown {
+    pub lines: Vec<FeeLine>,
+    pub total: Fen,
 }
 
 /// Limits on one kind of uploaded image.

@@ -91,6 +91,9 @@ pub(super) struct RawSpecialty {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFees {
     pub per_subject_fen: u32,
+    /// A level priced differently, e.g. `intermediate = 6000`.
+    #[serde(default)]
+    pub per_subject_fen_by_level: std::collections::BTreeMap<Level, u32>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
 //! From the raw file shapes to a checked [`ExamDefinition`].
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use toml::value::Datetime;
@@ -28,6 +28,8 @@ const DEFAULT_MAX_MEGAPIXELS: u32 = 25;
 const HARD_MAX_MEGAPIXELS: u32 = 100;
 /// A slot with more files than this is a typo.
 const HARD_MAX_FILES_PER_SLOT: u8 = 20;
+/// 10,000 元: four subjects of it still fit the `u32` of [`Fen`] many times over.
+const MAX_FEE_PER_SUBJECT_FEN: u32 = 1_000_000;
 
 struct Checker<'a> {
     source: &'a str,
@@ -386,8 +388,22 @@ pub(super) fn validate(
         .map(|(i, s)| c.specialty(i, s, &raw.levels))
         .collect::<Result<Vec<_>, _>>()?;
 
-    if raw.fees.per_subject_fen == 0 {
-        return Err(c.err("fees.per_subject_fen", "须大于 0"));
+    // Bounded so that every sum of a breakdown fits: at most 10,000 元 a subject.
+    let price = |location: String, fen: u32| {
+        if fen == 0 || fen > MAX_FEE_PER_SUBJECT_FEN {
+            Err(c.err(location, "须大于 0 且不超过 1000000（分）"))
+        } else {
+            Ok(Fen(fen))
+        }
+    };
+    let per_subject = price("fees.per_subject_fen".to_owned(), raw.fees.per_subject_fen)?;
+    let mut per_level = BTreeMap::new();
+    for (level, fen) in &raw.fees.per_subject_fen_by_level {
+        let location = format!("fees.per_subject_fen_by_level.{}", level.key());
+        if !raw.levels.contains(level) {
+            return Err(c.err(location, "本考试没有这个级别"));
+        }
+        per_level.insert(*level, price(location, *fen)?);
     }
     let uploads = UploadLimits {
         materials: c.image_limits("materials", &raw.uploads.materials)?,
@@ -479,7 +495,8 @@ pub(super) fn validate(
         specialties,
         subjects: raw.subjects,
         fees: Fees {
-            per_subject: Fen(raw.fees.per_subject_fen),
+            per_subject,
+            per_level,
         },
         uploads,
         slots,

@@ -62,6 +62,12 @@ pub enum Refusal {
         opens: OffsetDateTime,
         closes: OffsetDateTime,
     },
+    /// 缴费 before the qualification results are published.
+    ResultsNotPublished { at: OffsetDateTime },
+    /// 缴费 before the payment window opens.
+    PaymentNotYetOpen { opens: OffsetDateTime },
+    /// 缴费 at or after the payment close.
+    PaymentClosed { closes: OffsetDateTime },
     /// This role does not take this decision on a registration in this status.
     Role {
         role: StaffRole,
@@ -126,6 +132,31 @@ impl Registration {
         if !window.contains(now) {
             return Err(Refusal::WithdrawClosed {
                 closes: window.closes,
+            });
+        }
+        Ok(next)
+    }
+
+    /// 缴费: a qualified registration, from the publication of the results and inside the
+    /// payment window. Ask it of [`Registration::as_seen_by_candidate`] for a candidate.
+    pub fn may_pay(&self, exam: &ExamDefinition, now: OffsetDateTime) -> Result<Status, Refusal> {
+        let calendar = &exam.calendar;
+        if now < calendar.qualification_results_published
+            && matches!(self.status, Status::Confirmed | Status::Qualified)
+        {
+            return Err(Refusal::ResultsNotPublished {
+                at: calendar.qualification_results_published,
+            });
+        }
+        let next = transition(self.status, Event::Pay).map_err(|e| Refusal::Status(e.from))?;
+        if now < calendar.payment.opens {
+            return Err(Refusal::PaymentNotYetOpen {
+                opens: calendar.payment.opens,
+            });
+        }
+        if calendar.payment.has_closed(now) {
+            return Err(Refusal::PaymentClosed {
+                closes: calendar.payment.closes,
             });
         }
         Ok(next)

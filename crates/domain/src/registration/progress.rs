@@ -25,6 +25,12 @@ pub enum Todo {
     },
     /// The data changed since the signed form on file was printed.
     ReprintForm { current: i32 },
+    /// 缴费: qualified, and the payment window is open (`open_now`) or still to come.
+    Pay {
+        open_now: bool,
+        opens: OffsetDateTime,
+        closes: OffsetDateTime,
+    },
 }
 
 impl Registration {
@@ -64,6 +70,18 @@ impl Registration {
         now: OffsetDateTime,
     ) -> Vec<Todo> {
         let mut todos = Vec::new();
+        let payment = exam.calendar.payment;
+        match self.may_pay(exam, now) {
+            Ok(_) | Err(super::Refusal::PaymentNotYetOpen { .. }) => {
+                todos.push(Todo::Pay {
+                    open_now: payment.contains(now),
+                    opens: payment.opens,
+                    closes: payment.closes,
+                });
+                return todos;
+            }
+            Err(_) => {}
+        }
         if self.may_edit(exam, now).is_err() {
             return todos;
         }

@@ -7,15 +7,19 @@
 
 use examreg_domain::account::Actor;
 use examreg_domain::exam::ExamDefinition;
-use examreg_domain::registration::Registration;
+use examreg_domain::payment::OrderStatus;
 use examreg_domain::registration::deadlines::{DueChange, due_changes};
 use examreg_domain::registration::lifecycle::{Event, transition};
+use examreg_domain::registration::{Registration, Status};
 use examreg_store::audit::{self, AuditAction, AuditEntry, Outcome};
+use examreg_store::payments;
 use examreg_store::registrations::{self, QueueFilter};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::payments::TradeState;
 use crate::services::notify::{self, Notice};
+use crate::services::payments::checkout;
 use crate::state::AppState;
 
 /// Applies what the deadlines passed at `now` call for; returns how many changed.
@@ -60,6 +64,24 @@ async fn apply(
     let Ok(next) = transition(record.status, due.event) else {
         return Ok(false);
     };
+    if record.status == Status::Qualified && due.event == Event::Abandon {
+        // Nobody who paid at 16:59 is abandoned because the notification is late: ask
+        // the provider about every order still open first. If it cannot answer, try
+        // again on the next run rather than abandon.
+        for order in payments::for_registration(app.store.conn(), record.id).await? {
+            if order.status != OrderStatus::Open {
+                continue;
+            }
+            match checkout::query(app, &order).await {
+                Ok(TradeState::Paid(_)) => return Ok(false),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(merchant_no = %order.merchant_no, error = %err, "cannot ask about an order before abandoning");
+                    return Ok(false);
+                }
+            }
+        }
+    }
     let txn = app.store.write().await?;
     if !registrations::set_status(&*txn, record.id, record.status, next, record.revision, now)
         .await?

@@ -5,6 +5,7 @@ pub mod apply_deadlines;
 pub mod collect_orphans;
 pub mod deliver_notifications;
 pub mod purge_expired;
+pub mod settle_payments;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
         let mut purge = tokio::time::interval(Duration::from_secs(300));
         let mut deadlines = tokio::time::interval(Duration::from_secs(30));
         let mut orphans = tokio::time::interval(collect_orphans::EVERY);
+        let mut payments = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
                 _ = deliver.tick() => {
@@ -29,6 +31,11 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
                 _ = deadlines.tick() => {
                     if let Err(err) = apply_deadlines::run_once(&app).await {
                         tracing::warn!(error = %err, "applying deadlines");
+                    }
+                }
+                _ = payments.tick() => {
+                    if let Err(err) = settle_payments::run_once(&app).await {
+                        tracing::warn!(error = %err, "settling payment orders");
                     }
                 }
                 _ = orphans.tick() => {

@@ -9,6 +9,7 @@ pub mod create_staff;
 pub mod forms;
 pub mod health;
 pub mod notify;
+pub mod payments;
 pub mod registrations;
 pub mod review;
 pub mod uploads;

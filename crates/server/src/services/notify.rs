@@ -5,10 +5,11 @@
 
 use examreg_domain::account::Channel;
 use examreg_domain::exam::ExamDefinition;
+use examreg_domain::money::Fen;
 use examreg_domain::registration::Registration;
 use examreg_domain::registration::deadlines::Deadline;
 use examreg_store::notifications;
-use examreg_store::{StoreError, WriteTxn, candidates};
+use examreg_store::{StoreError, Txn, candidates};
 use time::OffsetDateTime;
 
 use crate::format::date_time;
@@ -29,17 +30,18 @@ pub enum Notice<'a> {
     },
     /// 视为自动放弃 because `because` passed.
     Abandoned { because: Deadline },
+    /// 缴费成功.
+    Paid { amount: Fen },
 }
 
 /// Queues the message of `notice` about `registration` to its candidate.
 pub async fn registration_changed(
-    txn: &WriteTxn,
+    db: &Txn,
     exam: &ExamDefinition,
     registration: &Registration,
     notice: Notice<'_>,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let db = &**txn;
     let Some(account) = candidates::get(db, registration.candidate_id).await? else {
         return Ok(());
     };
@@ -89,6 +91,11 @@ pub async fn registration_changed(
             "资格审核不通过",
             format!("{about}资格审核不通过。原因：{}", reasons.join("；")),
             calendar.qualification_results_published,
+        ),
+        Notice::Paid { amount } => (
+            "缴费成功",
+            format!("{about}已缴费 {amount}，报名成功。请按考区通知打印准考证并参加考试。"),
+            now,
         ),
         Notice::Abandoned {
             because: Deadline::Payment,

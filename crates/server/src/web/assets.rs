@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 const APP_CSS: &str = include_str!("../../static/app.css");
 const UPLOAD_JS: &str = include_str!("../../static/upload.js");
 const VIEWER_JS: &str = include_str!("../../static/viewer.js");
+const PAYMENT_JS: &str = include_str!("../../static/payment.js");
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
@@ -35,4 +36,9 @@ pub async fn upload_script() -> impl IntoResponse {
 /// The reviewer's image viewer (zoom, rotate, previous/next).
 pub async fn viewer_script() -> impl IntoResponse {
     script(VIEWER_JS)
+}
+
+/// The 缴费 page's status poll.
+pub async fn payment_script() -> impl IntoResponse {
+    script(PAYMENT_JS)
 }

@@ -71,6 +71,10 @@ pub enum AppError {
     /// nothing was written.
     #[error("unavailable")]
     Unavailable,
+    /// 503 with `Retry-After`: an outside service (the payment provider) cannot be
+    /// reached or answered an error; nothing changed here.
+    #[error("upstream unavailable: {code}")]
+    Upstream { code: &'static str, message: String },
     /// 507: the disk is full; nothing was written.
     #[error("storage full")]
     StorageFull,
@@ -161,6 +165,10 @@ impl IntoResponse for AppError {
                     "unavailable",
                     "系统暂时无法访问数据，本次操作没有保存，请稍后重试",
                 ),
+            ),
+            AppError::Upstream { code, message } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorBody::new(code, message),
             ),
             AppError::StorageFull => (
                 StatusCode::INSUFFICIENT_STORAGE,

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route(urls::STYLESHEET, get(assets::stylesheet))
         .route(urls::UPLOAD_SCRIPT, get(assets::upload_script))
         .route(urls::VIEWER_SCRIPT, get(assets::viewer_script))
+        .route(urls::PAYMENT_SCRIPT, get(assets::payment_script))
         .route(
             urls::SIGN_UP,
             get(accounts::register_form).post(accounts::register),
@@ -110,6 +111,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             urls::REGISTRATION_FILE_DELETE,
             post(candidate::uploads::file_delete),
+        )
+        .route(
+            urls::REGISTRATION_PAYMENT,
+            get(candidate::payment::page).post(candidate::payment::pay),
+        )
+        .route(
+            urls::REGISTRATION_PAYMENT_CHECK,
+            post(candidate::payment::check),
+        )
+        .route(urls::REGISTRATION_RECEIPT, get(candidate::payment::receipt))
+        .route(
+            urls::SANDBOX_CASHIER,
+            get(candidate::payment::cashier).post(candidate::payment::cashier_choose),
         )
         .route(urls::VERIFY, get(verify::verify))
         .route(urls::STAFF, get(staff::home))

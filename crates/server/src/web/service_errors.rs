@@ -494,3 +494,45 @@ impl From<crate::services::review::confirmation::ReviewError> for AppError {
         }
     }
 }
+
+impl From<crate::services::payments::PaymentError> for AppError {
+    fn from(err: crate::services::payments::PaymentError) -> Self {
+        use crate::services::payments::PaymentError;
+        match err {
+            PaymentError::NotFound => AppError::NotFound,
+            PaymentError::Refused(refusal @ Refusal::Status(_)) => AppError::Conflict {
+                code: "not_payable",
+                message: wording::refusal(&refusal, Attempt::Pay),
+            },
+            PaymentError::Refused(refusal) => AppError::Conflict {
+                code: "payment_closed",
+                message: wording::refusal(&refusal, Attempt::Pay),
+            },
+            PaymentError::ProviderUnavailable(detail) => {
+                tracing::warn!(detail, "payment provider unavailable");
+                AppError::Upstream {
+                    code: "payment_provider_unavailable",
+                    message: "支付平台暂时无法连接，本次没有发起支付，请稍后重试。如您已付款，请勿重复支付，稍后点击“我已支付”查询结果".into(),
+                }
+            }
+            PaymentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::payments::callback::CallbackError> for AppError {
+    fn from(err: crate::services::payments::callback::CallbackError) -> Self {
+        use crate::services::payments::callback::CallbackError;
+        match err {
+            CallbackError::UnknownProvider => AppError::NotFoundBecause {
+                code: "unknown_provider",
+                message: "没有这个支付渠道".into(),
+            },
+            CallbackError::Refused(_) => AppError::Unauthenticated {
+                code: "notification_refused",
+                message: "通知签名验证失败".into(),
+            },
+            CallbackError::Store(e) => e.into(),
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub const METRICS: &str = "/metrics";
 pub const STYLESHEET: &str = "/static/app.css";
 pub const UPLOAD_SCRIPT: &str = "/static/upload.js";
 pub const VIEWER_SCRIPT: &str = "/static/viewer.js";
+pub const PAYMENT_SCRIPT: &str = "/static/payment.js";
 pub const OPENAPI: &str = "/api/openapi.json";
 
 pub const API_V1: &str = "/api/v1";
@@ -100,3 +101,41 @@ pub fn api_form_pdf(no: &str) -> String {
 
 pub const REGISTRATION_SUBMIT: &str = "/registrations/{no}/submit";
 pub const REGISTRATION_WITHDRAW: &str = "/registrations/{no}/withdraw";
+
+pub const REGISTRATION_PAYMENT: &str = "/registrations/{no}/payment";
+pub const REGISTRATION_PAYMENT_CHECK: &str = "/registrations/{no}/payment/check";
+pub const REGISTRATION_RECEIPT: &str = "/registrations/{no}/receipt";
+
+/// 缴费: the breakdown, the orders, 去支付.
+pub fn registration_payment(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/payment")
+}
+
+/// 我已支付: ask the provider now.
+pub fn registration_payment_check(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/payment/check")
+}
+
+/// The receipt of a paid registration.
+pub fn registration_receipt(no: &str) -> String {
+    format!("{REGISTRATIONS}/{no}/receipt")
+}
+
+/// The sandbox provider's cashier (not a page of ours in spirit: the provider's).
+pub const SANDBOX_CASHIER: &str = "/pay/sandbox/{order}";
+
+pub fn sandbox_cashier(order: &str) -> String {
+    format!("/pay/sandbox/{order}")
+}
+
+/// Where a provider sends its notifications.
+pub const API_PAYMENT_NOTIFY: &str = "/api/v1/payments/{provider}/notify";
+
+pub fn api_payment_notify(provider: &str) -> String {
+    format!("{API_V1}/payments/{provider}/notify")
+}
+
+/// The registration's payment in the JSON API.
+pub fn api_registration_payment(no: &str) -> String {
+    format!("{API_V1}/registrations/{no}/payment")
+}

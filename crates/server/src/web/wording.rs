@@ -19,6 +19,8 @@ pub enum Attempt {
     Withdraw,
     /// A reviewer's decision.
     Decide,
+    /// 缴费.
+    Pay,
 }
 
 impl Attempt {
@@ -29,6 +31,7 @@ impl Attempt {
             Attempt::Submit => "提交报名信息",
             Attempt::Withdraw => "撤回",
             Attempt::Decide => "审核",
+            Attempt::Pay => "缴费",
         }
     }
 }
@@ -68,6 +71,17 @@ pub fn refusal(refusal: &Refusal, attempt: Attempt) -> String {
         Refusal::OutsideQualificationReview { opens, closes } => format!(
             "资格审核时间为 {} 至 {}，现在不能审核",
             date_time(*opens),
+            date_time(*closes)
+        ),
+        Refusal::ResultsNotPublished { at } => format!(
+            "资格审核结果将于 {} 公布，公布后资格审核通过的考生方可缴费",
+            date_time(*at)
+        ),
+        Refusal::PaymentNotYetOpen { opens } => {
+            format!("缴费 {} 开始，现在还不能缴费", date_time(*opens))
+        }
+        Refusal::PaymentClosed { closes } => format!(
+            "缴费已于 {} 截止，未在规定时间内缴费的视为自动放弃",
             date_time(*closes)
         ),
         Refusal::Role { role, kind, .. } => format!(
@@ -110,6 +124,23 @@ pub fn missing_sentence(missing: &Missing) -> String {
 /// A to-do item of `exam_title`.
 pub fn todo(todo: &Todo, exam_title: &str) -> String {
     match todo {
+        Todo::Pay {
+            open_now: true,
+            closes,
+            ..
+        } => format!(
+            "{exam_title}：资格审核已通过，请于 {} 前缴费，逾期未缴费视为自动放弃",
+            date_time(*closes)
+        ),
+        Todo::Pay {
+            open_now: false,
+            opens,
+            closes,
+        } => format!(
+            "{exam_title}：资格审核已通过，缴费时间为 {} 至 {}，逾期未缴费视为自动放弃",
+            date_time(*opens),
+            date_time(*closes)
+        ),
         Todo::FixReturned { reasons, deadline } => format!(
             "{exam_title}：报名确认不通过，请按审核意见修改后于 {} 前重新提交。审核意见：{}",
             date_time(*deadline),

@@ -22,6 +22,7 @@ mod load;
 mod migrations;
 mod notifications;
 mod pages;
+mod payments;
 mod registration_pages;
 mod registrations;
 mod review;

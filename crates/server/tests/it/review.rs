@@ -19,7 +19,7 @@ pub(crate) async fn submitted(app: &TestApp) -> (SignedInClient, String) {
     (client, no)
 }
 
-async fn case(reviewer: &SignedInClient, no: &str) -> Value {
+pub(crate) async fn case(reviewer: &SignedInClient, no: &str) -> Value {
     let (status, body) = reviewer
         .get_json(&format!("/api/v1/staff/registrations/{no}"))
         .await;
@@ -27,7 +27,11 @@ async fn case(reviewer: &SignedInClient, no: &str) -> Value {
     body
 }
 
-async fn decide(reviewer: &SignedInClient, no: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn decide(
+    reviewer: &SignedInClient,
+    no: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     send(
         reviewer,
         Method::POST,

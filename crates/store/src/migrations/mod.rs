@@ -12,6 +12,7 @@ mod m20261125_000006_return_reasons;
 mod m20261125_000007_printed_forms;
 mod m20261207_000008_decisions;
 mod m20261207_000009_one_time_codes;
+mod m20261208_000010_payments;
 
 pub(crate) struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_printed_forms::Migration),
             Box::new(m20261207_000008_decisions::Migration),
             Box::new(m20261207_000009_one_time_codes::Migration),
+            Box::new(m20261208_000010_payments::Migration),
         ]
     }
 }

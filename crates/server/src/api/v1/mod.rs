@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod exams;
 pub mod forms;
+pub mod payments;
 pub mod registrations;
 pub mod review;
 pub mod staff;
@@ -50,6 +51,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::get_file, uploads::delete_file))
         .routes(routes!(forms::get_form_pdf))
         .routes(routes!(forms::verify))
+        .routes(routes!(payments::get_payment, payments::post_payment))
+        .routes(routes!(payments::notify))
 }
 
 /// The error shape of every `/api` error response.

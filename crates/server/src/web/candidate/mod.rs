@@ -2,11 +2,13 @@
 
 pub mod accounts;
 pub mod home;
+pub mod payment;
 pub mod registration;
 pub mod registration_form;
 pub mod uploads;
 
 use examreg_domain::account::CandidateId;
+use examreg_domain::registration::Todo;
 
 use crate::services::registrations::view;
 use crate::state::AppState;
@@ -31,7 +33,10 @@ pub(crate) async fn candidate_chrome(
             .iter()
             .map(|item| TodoLink {
                 text: wording::todo(&item.todo, &item.exam_title),
-                href: urls::registration(&item.registration_no),
+                href: match item.todo {
+                    Todo::Pay { .. } => urls::registration_payment(&item.registration_no),
+                    _ => urls::registration(&item.registration_no),
+                },
             })
             .collect(),
     })

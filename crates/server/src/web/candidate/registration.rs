@@ -130,6 +130,8 @@ struct TaskListPage {
     verdict: &'static str,
     verdict_class: &'static str,
     reasons: Vec<String>,
+    /// 资格审核通过 (or paid): the 缴费 page is where the year goes on.
+    payment_href: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +231,10 @@ async fn task_list_page(
             Verdict::NeedsReview => "review",
         },
         reasons: eligibility.reasons,
+        payment_href: record
+            .status
+            .is_qualified()
+            .then(|| urls::registration_payment(&no)),
         no,
     })
 }

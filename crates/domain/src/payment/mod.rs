@@ -1,0 +1,12 @@
+//! 缴费: what an order is, how it moves (one declared transition table, like the
+//! registration's lifecycle), and what a payment a provider reports means for the order
+//! and its registration ([`settle`]). Pure: providers, storage and clocks are the server's.
+
+mod order;
+mod settlement;
+
+pub use order::{
+    IllegalOrderTransition, MerchantOrderNo, Order, OrderEvent, OrderStatus, PaidWith,
+    ProviderKind, order_expiry, transition,
+};
+pub use settlement::{Flag, PaymentReport, Settlement, settle};
