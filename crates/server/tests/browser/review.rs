@@ -218,6 +218,41 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
         "progress bar"
     );
     candidate.screenshot("14-qualified").await;
+
+    // …and pays: 缴费 shows 科目 × 单价 = 合计, 去支付 goes to the (sandbox) cashier,
+    // 支付成功 returns to 缴费, node 7 turns green and the receipt shows the payment.
+    click_link(c, "缴费").await;
+    eventually(c, "the payment page", move || async move {
+        body_text(c).await.contains("缴费明细")
+    })
+    .await;
+    assert_accessible(c, "缴费").await;
+    let total = c.find(By::Id("fees-total")).await.unwrap().text().await.unwrap();
+    assert_eq!(total, "200.00 元");
+    candidate.screenshot("15-payment").await;
+    click_button(c, "去支付").await;
+    eventually(c, "the cashier", move || async move {
+        current_path(c).await.starts_with("/pay/sandbox/")
+    })
+    .await;
+    assert_accessible(c, "模拟收银台").await;
+    click_button(c, "支付成功").await;
+    eventually(c, "paid", move || async move {
+        c.find(By::Id("paid")).await.is_ok()
+    })
+    .await;
+    let states = progress(c).await;
+    assert_eq!(states, [true; 7], "progress bar");
+    candidate.screenshot("16-paid").await;
+    click_link(c, "查看缴费凭证").await;
+    eventually(c, "the receipt", move || async move {
+        c.find(By::Id("receipt-amount")).await.is_ok()
+    })
+    .await;
+    let amount = c.find(By::Id("receipt-amount")).await.unwrap().text().await.unwrap();
+    assert_eq!(amount, "200.00 元");
+    assert_accessible(c, "缴费凭证").await;
+    candidate.screenshot("17-receipt").await;
     candidate.quit().await;
     reviewer.quit().await;
 }
