@@ -3,3 +3,4 @@
 pub mod captcha;
 pub mod form;
 pub mod jpeg;
+pub mod qr;

@@ -96,6 +96,15 @@ pub async fn build_state(
                 key,
             ))
         }
+        crate::config::PaymentProviderConfig::Wechatpay => {
+            let wechatpay = config.payments.wechatpay.as_ref().context(
+                "payments.provider is wechatpay but [payments.wechatpay] is not configured",
+            )?;
+            crate::payments::Provider::WechatPay(
+                crate::payments::wechatpay::WechatPay::from_config(wechatpay, Arc::clone(&clock))
+                    .context("payments.wechatpay")?,
+            )
+        }
     };
     Ok(AppState {
         config: Arc::new(config),

@@ -126,8 +126,8 @@ impl Default for SessionConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentsConfig {
-    /// `sandbox`: examreg's own cashier (demos, training, tests). WeChat Pay API v3
-    /// (`wechatpay`) is not built yet (issue 15).
+    /// `sandbox`: examreg's own cashier (demos, training, tests); `wechatpay`: WeChat
+    /// Pay API v3, configured in `[payments.wechatpay]`.
     pub provider: PaymentProviderConfig,
     /// An order may be paid for this many minutes (never past the payment close); then
     /// it is closed at the provider and a new one is made.
@@ -135,6 +135,8 @@ pub struct PaymentsConfig {
     /// Orders open longer than this many minutes are queried at the provider by the
     /// `settle_payments` job (a notification may be lost).
     pub query_after_minutes: u32,
+    /// The merchant account, when `provider = "wechatpay"`.
+    pub wechatpay: Option<WechatPayConfig>,
 }
 
 impl Default for PaymentsConfig {
@@ -143,6 +145,7 @@ impl Default for PaymentsConfig {
             provider: PaymentProviderConfig::Sandbox,
             order_minutes: 30,
             query_after_minutes: 3,
+            wechatpay: None,
         }
     }
 }
@@ -152,7 +155,55 @@ impl Default for PaymentsConfig {
 pub enum PaymentProviderConfig {
     #[default]
     Sandbox,
+    Wechatpay,
 }
+
+/// A WeChat Pay merchant (直连商户) on API v3, with the WeChat Pay public key
+/// (微信支付公钥) verifying what WeChat Pay sends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatPayConfig {
+    /// `https://api.mch.weixin.qq.com` (a simulator's address in tests).
+    #[serde(default = "defaults::wechatpay_base_url")]
+    pub base_url: String,
+    /// 商户号.
+    pub mchid: String,
+    /// The AppID the merchant is bound to (公众号 or 网站应用).
+    pub appid: String,
+    /// 商户API证书序列号.
+    pub merchant_serial_no: String,
+    /// 商户API私钥 (`apiclient_key.pem`, PKCS#8 or PKCS#1 PEM).
+    pub merchant_private_key_file: PathBuf,
+    /// 微信支付公钥ID (`PUB_KEY_ID_…`): the `Wechatpay-Serial` of everything it signs.
+    pub public_key_id: String,
+    /// 微信支付公钥 (`pub_key.pem`).
+    pub public_key_file: PathBuf,
+    /// APIv3密钥: 32 characters, decrypts notification resources.
+    pub api_v3_key: SecretString,
+    /// Where WeChat Pay sends notifications: this deployment's
+    /// `https://…/api/v1/payments/wechatpay/notify`.
+    pub notify_url: String,
+    /// A call to WeChat Pay that takes longer is given up (the order is queried later).
+    #[serde(default = "defaults::wechatpay_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+impl PartialEq for WechatPayConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.base_url == other.base_url
+            && self.mchid == other.mchid
+            && self.appid == other.appid
+            && self.merchant_serial_no == other.merchant_serial_no
+            && self.merchant_private_key_file == other.merchant_private_key_file
+            && self.public_key_id == other.public_key_id
+            && self.public_key_file == other.public_key_file
+            && self.api_v3_key.expose_secret() == other.api_v3_key.expose_secret()
+            && self.notify_url == other.notify_url
+            && self.timeout_secs == other.timeout_secs
+    }
+}
+
+impl Eq for WechatPayConfig {}
 
 /// How many one-time codes (sign-up, password reset) one address may ask for in an
 /// hour: past the first number each further request needs a captcha; past the second
@@ -321,6 +372,12 @@ mod defaults {
     }
     pub(super) fn min_free_disk_mb() -> u64 {
         256
+    }
+    pub(super) fn wechatpay_base_url() -> String {
+        "https://api.mch.weixin.qq.com".to_owned()
+    }
+    pub(super) fn wechatpay_timeout_secs() -> u64 {
+        10
     }
     pub(super) fn body_timeout_secs() -> u64 {
         10

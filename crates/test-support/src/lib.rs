@@ -10,6 +10,7 @@ mod clock;
 mod db;
 pub mod fixtures;
 pub mod journeys;
+pub mod wechatpay;
 
 pub use app::{
     AnonClient, CandidateLogin, SignedInClient, TestApp, TestAppBuilder, candidate_phone, http,

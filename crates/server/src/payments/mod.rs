@@ -4,6 +4,7 @@
 //! which one they talk to.
 
 pub mod sandbox;
+pub mod wechatpay;
 
 use axum::http::HeaderMap;
 use examreg_domain::payment::{MerchantOrderNo, Order, PaymentReport, ProviderKind};
@@ -61,18 +62,19 @@ pub enum NotificationRefused {
     OtherMerchant,
 }
 
-/// The device the candidate pays from: a QR code on a desktop, a redirect on a phone.
+/// The device the candidate pays from: a QR code to scan on a desktop, a redirect into
+/// WeChat on a phone (whose address WeChat Pay H5 wants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     Desktop,
-    Phone,
+    Phone { ip: std::net::IpAddr },
 }
 
 impl Device {
     /// From the `User-Agent`: phones say `Mobile` (iOS, Android) or `Android`.
-    pub fn from_user_agent(user_agent: Option<&str>) -> Device {
+    pub fn of(user_agent: Option<&str>, ip: std::net::IpAddr) -> Device {
         match user_agent {
-            Some(ua) if ua.contains("Mobile") || ua.contains("Android") => Device::Phone,
+            Some(ua) if ua.contains("Mobile") || ua.contains("Android") => Device::Phone { ip },
             _ => Device::Desktop,
         }
     }
@@ -119,6 +121,7 @@ pub trait PaymentProvider: Send + Sync {
 #[derive(Debug, Clone)]
 pub enum Provider {
     Sandbox(sandbox::Sandbox),
+    WechatPay(wechatpay::WechatPay),
 }
 
 impl Provider {
@@ -126,6 +129,7 @@ impl Provider {
     pub fn sandbox(&self) -> Option<&sandbox::Sandbox> {
         match self {
             Provider::Sandbox(p) => Some(p),
+            Provider::WechatPay(_) => None,
         }
     }
 }
@@ -134,6 +138,7 @@ impl PaymentProvider for Provider {
     fn kind(&self) -> ProviderKind {
         match self {
             Provider::Sandbox(p) => p.kind(),
+            Provider::WechatPay(p) => p.kind(),
         }
     }
 
@@ -146,12 +151,14 @@ impl PaymentProvider for Provider {
     ) -> Result<Checkout, ProviderError> {
         match self {
             Provider::Sandbox(p) => p.create(order, description, device, now).await,
+            Provider::WechatPay(p) => p.create(order, description, device, now).await,
         }
     }
 
     async fn query(&self, merchant_no: &MerchantOrderNo) -> Result<TradeState, ProviderError> {
         match self {
             Provider::Sandbox(p) => p.query(merchant_no).await,
+            Provider::WechatPay(p) => p.query(merchant_no).await,
         }
     }
 
@@ -162,6 +169,7 @@ impl PaymentProvider for Provider {
     ) -> Result<(), ProviderError> {
         match self {
             Provider::Sandbox(p) => p.close(merchant_no, now).await,
+            Provider::WechatPay(p) => p.close(merchant_no, now).await,
         }
     }
 
@@ -173,6 +181,7 @@ impl PaymentProvider for Provider {
     ) -> Result<Option<PaymentReport>, NotificationRefused> {
         match self {
             Provider::Sandbox(p) => p.verify(headers, body, now),
+            Provider::WechatPay(p) => p.verify(headers, body, now),
         }
     }
 }

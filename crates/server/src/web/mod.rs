@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             urls::SANDBOX_CASHIER,
             get(candidate::payment::cashier).post(candidate::payment::cashier_choose),
         )
+        .route(urls::PAYMENT_RETURN, get(candidate::payment::returned))
         .route(urls::VERIFY, get(verify::verify))
         .route(urls::STAFF, get(staff::home))
         .route(urls::STAFF_SIGN_IN, post(staff::login))

@@ -128,6 +128,9 @@ pub fn sandbox_cashier(order: &str) -> String {
     format!("/pay/sandbox/{order}")
 }
 
+/// Where a provider's page sends the payer back (WeChat Pay H5 `redirect_url`).
+pub const PAYMENT_RETURN: &str = "/pay/return/{order}";
+
 /// Where a provider sends its notifications.
 pub const API_PAYMENT_NOTIFY: &str = "/api/v1/payments/{provider}/notify";
 

@@ -227,7 +227,13 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
     })
     .await;
     assert_accessible(c, "缴费").await;
-    let total = c.find(By::Id("fees-total")).await.unwrap().text().await.unwrap();
+    let total = c
+        .find(By::Id("fees-total"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(total, "200.00 元");
     candidate.screenshot("15-payment").await;
     click_button(c, "去支付").await;
@@ -249,7 +255,13 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
         c.find(By::Id("receipt-amount")).await.is_ok()
     })
     .await;
-    let amount = c.find(By::Id("receipt-amount")).await.unwrap().text().await.unwrap();
+    let amount = c
+        .find(By::Id("receipt-amount"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(amount, "200.00 元");
     assert_accessible(c, "缴费凭证").await;
     candidate.screenshot("17-receipt").await;

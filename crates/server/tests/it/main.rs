@@ -32,3 +32,4 @@ mod staff_pages;
 mod submission;
 mod upload_pages;
 mod uploads;
+mod wechatpay;

@@ -19,11 +19,11 @@ use crate::journey::send;
 use crate::review::{case, decide};
 
 /// Inside the Shanghai payment window (2025-02-07 → 02-17).
-const PAYING: time::OffsetDateTime = datetime!(2025-02-10 10:00 +8);
+pub(crate) const PAYING: time::OffsetDateTime = datetime!(2025-02-10 10:00 +8);
 
 /// A registration confirmed by its point and qualified by the area; the clock is then
 /// set to `at` and the candidate signed in again.
-async fn qualified_at(
+pub(crate) async fn qualified_at(
     app: &TestApp,
     at: time::OffsetDateTime,
 ) -> (SignedInClient, String, CandidateLogin) {
@@ -69,7 +69,7 @@ fn order_no(text: &str) -> MerchantOrderNo {
     MerchantOrderNo::parse(text).unwrap()
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     client: &SignedInClient,
     path: &str,
     fields: &[(&str, &str)],
@@ -106,7 +106,7 @@ async fn open_order(client: &SignedInClient, no: &str) -> String {
     body["order"]["order_no"].as_str().unwrap().to_owned()
 }
 
-async fn payment(client: &SignedInClient, no: &str) -> Value {
+pub(crate) async fn payment(client: &SignedInClient, no: &str) -> Value {
     let (status, body) = client
         .get_json(&format!("/api/v1/registrations/{no}/payment"))
         .await;
@@ -114,7 +114,7 @@ async fn payment(client: &SignedInClient, no: &str) -> Value {
     body
 }
 
-async fn history_actions(client: &SignedInClient, no: &str) -> Vec<String> {
+pub(crate) async fn history_actions(client: &SignedInClient, no: &str) -> Vec<String> {
     let (_, history) = client
         .get_json(&format!("/api/v1/registrations/{no}/history"))
         .await;

@@ -16,7 +16,7 @@ use crate::services::payments::callback;
 use crate::services::payments::checkout::{self, PaymentScreen};
 use crate::state::AppState;
 use crate::web::error::AppError;
-use crate::web::extract::CurrentCandidate;
+use crate::web::extract::{ClientIp, CurrentCandidate};
 use crate::web::wording::{self, Attempt};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,9 +158,10 @@ pub async fn post_payment(
     State(app): State<AppState>,
     candidate: CurrentCandidate,
     Path(no): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Result<Json<CheckoutDto>, AppError> {
-    let device = Device::from_user_agent(headers.get(USER_AGENT).and_then(|v| v.to_str().ok()));
+    let device = Device::of(headers.get(USER_AGENT).and_then(|v| v.to_str().ok()), ip);
     let (order, checkout) = checkout::checkout(&app, candidate.id, &no, device).await?;
     let (kind, url) = match checkout {
         Checkout::Redirect(url) => ("redirect", url),

@@ -41,6 +41,12 @@ pub async fn view(app: &AppState, order: &str) -> Result<CashierView, PaymentErr
     })
 }
 
+/// The registration number of an order, given its number as typed in a URL.
+pub async fn registration_of_order(app: &AppState, order: &str) -> Result<String, PaymentError> {
+    let merchant_no = MerchantOrderNo::parse(order).ok_or(PaymentError::NotFound)?;
+    registration_of(app, &merchant_no).await
+}
+
 async fn registration_of(
     app: &AppState,
     merchant_no: &MerchantOrderNo,

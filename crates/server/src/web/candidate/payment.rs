@@ -18,7 +18,7 @@ use crate::services::payments::checkout::{self, PaymentScreen};
 use crate::services::payments::{PaymentError, cashier};
 use crate::state::AppState;
 use crate::web::error::AppError;
-use crate::web::extract::{CurrentCandidate, Form};
+use crate::web::extract::{ClientIp, CurrentCandidate, Form};
 use crate::web::middleware::csrf::CsrfToken;
 use crate::web::page::{Chrome, FormErrors};
 use crate::web::urls;
@@ -92,6 +92,16 @@ struct PaymentPage {
     /// What 我已支付 found, or what the cashier returned with.
     notice: String,
     api: String,
+    /// WeChat Pay Native: the code to scan.
+    qr: Option<QrView>,
+}
+
+struct QrView {
+    /// Drawn by us (`documents::qr`); markup, not text.
+    svg: String,
+    order: String,
+    amount: String,
+    expires: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +174,7 @@ fn page_of(
         orders: screen.orders.iter().map(order_row).collect(),
         notice,
         api: urls::api_registration_payment(&no),
+        qr: None,
         no,
     }
 }
@@ -194,17 +205,31 @@ pub async fn pay(
     csrf: CsrfToken,
     candidate: CurrentCandidate,
     Path(no): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
-    let device = Device::from_user_agent(headers.get(USER_AGENT).and_then(|v| v.to_str().ok()));
+    let device = Device::of(headers.get(USER_AGENT).and_then(|v| v.to_str().ok()), ip);
     match checkout::checkout(&app, candidate.id, &no, device).await {
         Ok((_, Checkout::Redirect(url))) => Ok(Redirect::to(&url).into_response()),
         Ok((order, Checkout::QrCode(code_url))) => {
-            // Drawn as a QR code with WeChat Pay Native (issue 15); the link meanwhile.
-            let notice = format!("请用微信扫码支付订单 {}：{code_url}", order.merchant_no);
-            let page =
-                payment_page(&app, &csrf, &candidate, &no, FormErrors::default(), notice).await?;
+            // WeChat Pay Native: the code is drawn here, never by an outside service.
+            let mut page = payment_page(
+                &app,
+                &csrf,
+                &candidate,
+                &no,
+                FormErrors::default(),
+                String::new(),
+            )
+            .await?;
+            page.qr = Some(QrView {
+                svg: examreg_documents::qr::svg(&code_url, "微信支付二维码")
+                    .map_err(anyhow::Error::from)?,
+                order: order.merchant_no.to_string(),
+                amount: order.amount().to_string(),
+                expires: crate::format::date_time(order.expires_at),
+            });
             html(&page, StatusCode::OK)
         }
         Err(err @ (PaymentError::Refused(_) | PaymentError::ProviderUnavailable(_))) => {
@@ -370,5 +395,15 @@ pub async fn cashier_choose(
         Some(choice) => cashier::choose(&app, &order, choice).await?,
         None => cashier::view(&app, &order).await?.registration_no,
     };
+    Ok(Redirect::to(&urls::registration_payment(&no)).into_response())
+}
+
+/// Where a provider's page sends the payer back (WeChat Pay H5 `redirect_url`): the 缴费
+/// page of the order's registration, which shows what became of it.
+pub async fn returned(
+    State(app): State<AppState>,
+    Path(order): Path<String>,
+) -> Result<Response, AppError> {
+    let no = cashier::registration_of_order(&app, &order).await?;
     Ok(Redirect::to(&urls::registration_payment(&no)).into_response())
 }
