@@ -26,6 +26,27 @@ pub(super) fn run(config: &Config) -> anyhow::Result<()> {
             .as_ref()
             .map_or("bundled".to_owned(), |d| d.display().to_string())
     );
+    match (&config.payments.provider, &config.payments.wechatpay) {
+        (crate::config::PaymentProviderConfig::Sandbox, _) => {
+            println!("payments:  sandbox (no money moves)");
+        }
+        (crate::config::PaymentProviderConfig::Wechatpay, None) => {
+            anyhow::bail!(
+                "payments.provider is wechatpay but [payments.wechatpay] is not configured"
+            );
+        }
+        (crate::config::PaymentProviderConfig::Wechatpay, Some(wechatpay)) => {
+            // Reads the keys and the APIv3 key as serving would.
+            crate::payments::wechatpay::WechatPay::from_config(
+                wechatpay,
+                std::sync::Arc::new(examreg_domain::SystemClock),
+            )?;
+            println!(
+                "payments:  WeChat Pay API v3, merchant {} at {}; notifications to {}",
+                wechatpay.mchid, wechatpay.base_url, wechatpay.notify_url
+            );
+        }
+    }
     for exam in catalog.iter() {
         let c = &exam.calendar;
         let unconfirmed = exam
