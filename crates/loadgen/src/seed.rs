@@ -10,15 +10,11 @@ use examreg_domain::account::{CandidateId, Password, Username};
 use examreg_domain::clock::CHINA_STANDARD_TIME;
 use examreg_domain::exam::ExamDefinition;
 use examreg_domain::identity::{IdNumber, PersonName, Phone};
-use examreg_domain::registration::{
-    BasicSection, EducationSection, ExamSection, RegistrationNo, SectionContext, Sections,
-    WorkSection,
-};
+use examreg_domain::registration::{RegistrationNo, SectionContext, Sections};
 use examreg_domain::vocab::{Gender, IdType};
 use examreg_store::candidates::{self, NewCandidate};
 use examreg_store::{Store, StoreError, registrations};
 use examreg_test_support::journeys::nurse_sections;
-use serde_json::Value;
 use time::OffsetDateTime;
 
 /// The password of every seeded candidate.
@@ -147,25 +143,8 @@ fn nurse_registration_sections(
         Some(Gender::Male) => "male",
         _ => "female",
     };
-    let invalid = |e| StoreError::Corrupt(format!("seeded section refused: {e:?}"));
-    let mut sections = Sections::default();
-    for (key, body) in nurse_sections(&birth, gender, "shanghai_hukou") {
-        let Value::Object(fields) = body else {
-            return Err(StoreError::Corrupt(format!(
-                "section {key} is not an object"
-            )));
-        };
-        match key {
-            "basic" => sections.basic = Some(BasicSection::parse(&fields, ctx).map_err(invalid)?),
-            "exam" => sections.exam = Some(ExamSection::parse(&fields, ctx).map_err(invalid)?),
-            "education" => {
-                sections.education = Some(EducationSection::parse(&fields, ctx).map_err(invalid)?);
-            }
-            "work" => sections.work = Some(WorkSection::parse(&fields, ctx).map_err(invalid)?),
-            other => return Err(StoreError::Corrupt(format!("unknown section {other}"))),
-        }
-    }
-    Ok(sections)
+    examreg_server::demo::parse_sections(ctx, &nurse_sections(&birth, gender, "shanghai_hukou"))
+        .map_err(StoreError::Corrupt)
 }
 
 fn corrupt(err: impl std::fmt::Debug) -> StoreError {

@@ -23,7 +23,8 @@ pub enum ExamsError {
 }
 
 /// Loads the bundled definitions, or every `*.toml` file of `dir` (in name order). With
-/// `demo_at`, adds the demo copy of the bundled Shanghai exam, open at that instant.
+/// `demo_at`, adds the demo copy of the bundled Shanghai exam, open at that instant, and
+/// another whose payment window is open then (`demo-payment`).
 pub fn load(
     dir: Option<&Path>,
     demo_at: Option<OffsetDateTime>,
@@ -71,6 +72,7 @@ pub fn load(
             .unwrap_or_default();
         let source = ExamDefinition::from_toml(&format!("bundled:{DEMO_SOURCE}"), text)?;
         catalog.insert(source.as_demo(now))?;
+        catalog.insert(source.as_paying_demo(now))?;
     }
     Ok(catalog)
 }

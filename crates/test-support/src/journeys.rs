@@ -50,28 +50,9 @@ pub async fn nurse_registration(client: &SignedInClient, exam: &str, residency: 
     no
 }
 
-/// The four sections of a 主管护师 (bachelor, public hospital) born on `birth`
-/// (YYYY-MM-DD) as `gender` (`male`, `female`), as the API takes them, by section key.
-pub fn nurse_sections(birth: &str, gender: &str, residency: &str) -> [(&'static str, Value); 4] {
-    [
-        (
-            "basic",
-            json!({"gender": gender, "birth_date": birth, "ethnicity": "汉族", "phone": "13812345678", "residency": residency}),
-        ),
-        (
-            "exam",
-            json!({"level": "intermediate", "specialty_code": "368", "point": "310115", "current_qualification": "护师", "current_qualification_date": "2018-06-30", "practice_category": "nursing", "practice_licence_date": "2012-09-01"}),
-        ),
-        (
-            "education",
-            json!({"highest_education": "bachelor", "degree": "bachelor", "graduation_date": "2012-07-01", "school": "复旦大学", "major": "护理学"}),
-        ),
-        (
-            "work",
-            json!({"employer": "上海市第一人民医院", "employer_affiliation": "上海市卫生健康委员会", "employer_nature": "public", "years_in_specialty": 8}),
-        ),
-    ]
-}
+/// The four sections of a 主管护师, as the API takes them (shared with the demo and the
+/// load generator).
+pub use examreg_server::demo::nurse_sections;
 
 /// The required slots of the nurse of [`nurse_registration`] with a Shanghai hukou.
 pub const NURSE_REQUIRED: [&str; 9] = [

@@ -224,12 +224,23 @@ impl ExamDefinition {
     /// A copy of this exam under the id `demo`, labelled 演示, whose registration window is
     /// open at `now`. Rules (catalog, slots, limits, fees) stay exactly as they are.
     pub fn as_demo(&self, now: time::OffsetDateTime) -> ExamDefinition {
-        let calendar = Calendar::demo_around(now);
+        self.demo_with(Calendar::demo_around(now), "demo", "演示")
+    }
+
+    /// A copy of this exam under the id `demo-payment`, labelled 演示·缴费阶段, whose
+    /// registration lay seven weeks back and whose payment window is open at `now`: to show
+    /// 缴费 without waiting for a year's calendar.
+    pub fn as_paying_demo(&self, now: time::OffsetDateTime) -> ExamDefinition {
+        let calendar = Calendar::demo_around(now - time::Duration::days(50));
+        self.demo_with(calendar, "demo-payment", "演示·缴费阶段")
+    }
+
+    fn demo_with(&self, calendar: Calendar, id: &str, label: &str) -> ExamDefinition {
         let year = calendar.registration.opens.year() + 1;
         ExamDefinition {
-            id: ExamId("demo".to_owned()),
+            id: ExamId(id.to_owned()),
             year,
-            title: format!("{year}年度卫生专业技术资格考试（演示）"),
+            title: format!("{year}年度卫生专业技术资格考试（{label}）"),
             demo: true,
             calendar,
             ..self.clone()

@@ -72,6 +72,14 @@ async fn create_demo_staff(state: &AppState) -> anyhow::Result<()> {
         .with_context(|| format!("cannot set up the demo account {username}"))?;
         println!("  {label}: 用户名 {username}  密码 {password}");
     }
+    let password = random_password();
+    let no = crate::demo::paying_candidate(state, &password)
+        .await
+        .context("cannot set up the demo candidate")?;
+    println!(
+        "  考生（资格审核已通过，可演示缴费，网报号 {no}）: 用户名 {}  密码 {password}",
+        crate::demo::CANDIDATE
+    );
     Ok(())
 }
 

@@ -184,6 +184,12 @@ pub(crate) async fn reviewer_returns_candidate_fixes_case_is_confirmed(width: u3
          payment_closes = 2099-01-10T00:00:00",
     );
     click_button(r, "退出登录").await;
+    // Signed out only once the sign-in form is back: opening /staff before the sign-out
+    // landed would cancel it and find the console still signed in.
+    eventually(r, "signed out", move || async move {
+        r.find(By::Id("username")).await.is_ok()
+    })
+    .await;
     staff_sign_in(&reviewer, &server, "demo-area").await;
     open(&reviewer, &server, &format!("/staff/registrations/{no}")).await;
     approve(r, "资格审核通过").await;

@@ -243,6 +243,49 @@ async fn serve_demo_answers_and_shuts_down_on_sigterm() {
         .unwrap();
     assert!(home.contains("演示"));
 
+    // The demo candidate is qualified in an exam whose payment window is open, and pays
+    // with the sandbox.
+    let line = printed
+        .iter()
+        .find(|l| l.contains("用户名 demo-candidate  密码 "))
+        .unwrap_or_else(|| panic!("{printed:?}"));
+    let password = line.rsplit("密码 ").next().unwrap().trim();
+    let candidate =
+        examreg_test_support::sign_in_at(&base, "/api/v1/session", "demo-candidate", password)
+            .await;
+    let no: String = line
+        .split("网报号 ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (status, checkout) = crate::journey::send(
+        &candidate,
+        reqwest::Method::POST,
+        &format!("/api/v1/registrations/{no}/payment"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{checkout}");
+    assert_eq!(checkout["order"]["amount_fen"], 20_000);
+    let cashier = checkout["url"].as_str().unwrap();
+    assert!(cashier.starts_with("/pay/sandbox/"), "{checkout}");
+    let paid = candidate
+        .send(reqwest::Method::POST, cashier)
+        .form(&[
+            ("csrf_token", candidate.csrf_token.as_str()),
+            ("choice", "succeed"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), reqwest::StatusCode::SEE_OTHER);
+    let (_, payment) = candidate
+        .get_json(&format!("/api/v1/registrations/{no}/payment"))
+        .await;
+    assert_eq!(payment["status"], "paid", "{payment}");
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -54,10 +54,12 @@ async fn the_demo_exam_is_labelled_and_listed_first() {
         exams,
         [
             "2027年度卫生专业技术资格考试（演示） · 上海考区 演示 报名中",
+            // Its payment window is open: the demo candidate pays there.
+            "2027年度卫生专业技术资格考试（演示·缴费阶段） · 上海考区 演示 报名已截止",
             "2025年度卫生专业技术资格考试 · 上海考区 报名已截止",
         ]
     );
-    assert_eq!(select(&doc, "article.card .notice").len(), 1);
+    assert_eq!(select(&doc, "article.card .notice").len(), 2);
 }
 
 #[tokio::test]
