@@ -212,6 +212,11 @@ impl StaffRole {
     pub fn needs_points(self) -> bool {
         self == Self::PointReviewer
     }
+
+    /// Finance: payment orders, flagged payments and refunds are the administrator's.
+    pub fn handles_payments(self) -> bool {
+        self == Self::Admin
+    }
 }
 
 /// Which registrations a staff member may see and act on. Every staff query and

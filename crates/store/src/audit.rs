@@ -48,6 +48,9 @@ impl AuditAction {
     /// A payment recorded but flagged for finance (refund due, or a report that did not
     /// match).
     pub const PAYMENT_FLAGGED: AuditAction = AuditAction("payment.flagged");
+    pub const PAYMENT_REFUND_REQUESTED: AuditAction = AuditAction("payment.refund_requested");
+    pub const PAYMENT_REFUNDED: AuditAction = AuditAction("payment.refunded");
+    pub const PAYMENT_REFUND_FAILED: AuditAction = AuditAction("payment.refund_failed");
     /// A verified report of a payment on an order we never made.
     pub const PAYMENT_UNKNOWN_ORDER: AuditAction = AuditAction("payment.unknown_order");
 }

@@ -1,10 +1,14 @@
-//! Payment orders, and the sandbox provider's ledger. Every change of an order is a
+//! Payment orders and their refunds, and the sandbox provider's ledger. Every change of an order is a
 //! compare-and-set on its revision, written in the caller's transaction together with the
 //! registration's status and the audit rows.
 
+use examreg_domain::account::StaffId;
 use examreg_domain::exam::FeeBreakdown;
 use examreg_domain::money::Fen;
-use examreg_domain::payment::{Flag, MerchantOrderNo, Order, OrderStatus, PaidWith, ProviderKind};
+use examreg_domain::payment::{
+    Flag, MerchantOrderNo, Order, OrderStatus, PaidWith, ProviderKind, Refund, RefundNo,
+    RefundStatus,
+};
 use examreg_domain::registration::Status;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -15,7 +19,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entities::{payment_order, sandbox_trade};
+use crate::entities::{payment_order, payment_refund, sandbox_refund, sandbox_trade};
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("payment order {what}: {err}"))
@@ -139,6 +143,14 @@ pub async fn find(
         .transpose()
 }
 
+pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Order>, StoreError> {
+    payment_order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
 /// Every order of a registration, newest first.
 pub async fn for_registration(
     db: &impl ConnectionTrait,
@@ -239,6 +251,132 @@ pub async fn flag(
     Ok(result.rows_affected == 1)
 }
 
+/// Orders with a flag (refund due, or a report that did not match), newest first.
+pub async fn flagged(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Order>, StoreError> {
+    payment_order::Entity::find()
+        .filter(payment_order::Column::Flag.is_not_null())
+        .order_by_desc(payment_order::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+fn refund_from_row(row: payment_refund::Model) -> Result<Refund, StoreError> {
+    Ok(Refund {
+        id: row.id,
+        order_id: row.order_id,
+        refund_no: RefundNo::parse(&row.refund_no)
+            .ok_or_else(|| corrupt("refund_no", &row.refund_no))?,
+        amount: fen(row.amount_fen, "refund amount")?,
+        reason: row.reason,
+        status: RefundStatus::from_key(&row.status)
+            .ok_or_else(|| corrupt("refund status", &row.status))?,
+        requested_by: StaffId(row.requested_by),
+        requested_at: row.requested_at,
+        settled_at: row.settled_at,
+        provider_refund_id: row.provider_refund_id,
+        revision: row.revision,
+    })
+}
+
+pub async fn insert_refund(db: &impl ConnectionTrait, refund: &Refund) -> Result<(), StoreError> {
+    let row = payment_refund::ActiveModel {
+        id: Set(refund.id),
+        order_id: Set(refund.order_id),
+        refund_no: Set(refund.refund_no.as_str().to_owned()),
+        amount_fen: Set(i64::from(refund.amount.0)),
+        reason: Set(refund.reason.clone()),
+        status: Set(refund.status.key().to_owned()),
+        requested_by: Set(refund.requested_by.0),
+        requested_at: Set(refund.requested_at),
+        settled_at: Set(refund.settled_at),
+        provider_refund_id: Set(refund.provider_refund_id.clone()),
+        revision: Set(refund.revision),
+    };
+    payment_refund::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_refund(
+    db: &impl ConnectionTrait,
+    refund_no: &RefundNo,
+) -> Result<Option<Refund>, StoreError> {
+    payment_refund::Entity::find()
+        .filter(payment_refund::Column::RefundNo.eq(refund_no.as_str()))
+        .one(db)
+        .await?
+        .map(refund_from_row)
+        .transpose()
+}
+
+/// The refunds of `orders`, oldest first.
+pub async fn refunds_of(
+    db: &impl ConnectionTrait,
+    orders: &[Uuid],
+) -> Result<Vec<Refund>, StoreError> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    payment_refund::Entity::find()
+        .filter(payment_refund::Column::OrderId.is_in(orders.iter().copied()))
+        .order_by_asc(payment_refund::Column::RequestedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(refund_from_row)
+        .collect()
+}
+
+/// Refunds still processing that were asked before `before`, oldest first.
+pub async fn refunds_processing_before(
+    db: &impl ConnectionTrait,
+    before: OffsetDateTime,
+    limit: u64,
+) -> Result<Vec<Refund>, StoreError> {
+    payment_refund::Entity::find()
+        .filter(payment_refund::Column::Status.eq(RefundStatus::Processing.key()))
+        .filter(payment_refund::Column::RequestedAt.lt(before))
+        .order_by_asc(payment_refund::Column::RequestedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(refund_from_row)
+        .collect()
+}
+
+/// Settles `refund` (processing) as `to`; `false` when it was settled meanwhile.
+pub async fn settle_refund(
+    db: &impl ConnectionTrait,
+    refund: &Refund,
+    to: RefundStatus,
+    provider_refund_id: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let result = payment_refund::Entity::update_many()
+        .col_expr(payment_refund::Column::Status, Expr::value(to.key()))
+        .col_expr(payment_refund::Column::SettledAt, Expr::value(now))
+        .col_expr(
+            payment_refund::Column::ProviderRefundId,
+            Expr::value(provider_refund_id),
+        )
+        .col_expr(
+            payment_refund::Column::Revision,
+            Expr::value(refund.revision + 1),
+        )
+        .filter(payment_refund::Column::Id.eq(refund.id))
+        .filter(payment_refund::Column::Status.eq(RefundStatus::Processing.key()))
+        .filter(payment_refund::Column::Revision.eq(refund.revision))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// The sandbox provider's ledger: what it knows of one order.
 pub mod sandbox {
     use super::*;
@@ -332,5 +470,79 @@ pub mod sandbox {
             .exec(db)
             .await?;
         Ok(result.rows_affected == 1)
+    }
+}
+
+/// The sandbox provider's refunds.
+pub mod sandbox_refunds {
+    use super::*;
+
+    /// A refund the sandbox made (it gives money back at once).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct SandboxRefund {
+        pub refund_no: String,
+        pub merchant_no: String,
+        pub amount: Fen,
+        /// `SUCCESS` or `ABNORMAL`.
+        pub state: String,
+        pub refund_id: String,
+    }
+
+    fn from_row(row: sandbox_refund::Model) -> Result<SandboxRefund, StoreError> {
+        Ok(SandboxRefund {
+            amount: fen(row.amount_fen, "sandbox refund amount")?,
+            refund_no: row.refund_no,
+            merchant_no: row.merchant_no,
+            state: row.state,
+            refund_id: row.refund_id,
+        })
+    }
+
+    pub async fn get(
+        db: &impl ConnectionTrait,
+        refund_no: &str,
+    ) -> Result<Option<SandboxRefund>, StoreError> {
+        sandbox_refund::Entity::find_by_id(refund_no.to_owned())
+            .one(db)
+            .await?
+            .map(from_row)
+            .transpose()
+    }
+
+    /// Every refund of one trade.
+    pub async fn of_trade(
+        db: &impl ConnectionTrait,
+        merchant_no: &str,
+    ) -> Result<Vec<SandboxRefund>, StoreError> {
+        sandbox_refund::Entity::find()
+            .filter(sandbox_refund::Column::MerchantNo.eq(merchant_no))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// Records a refund; the same number again changes nothing and returns the first.
+    pub async fn record(
+        db: &impl ConnectionTrait,
+        refund: &SandboxRefund,
+        now: OffsetDateTime,
+    ) -> Result<SandboxRefund, StoreError> {
+        if let Some(existing) = get(db, &refund.refund_no).await? {
+            return Ok(existing);
+        }
+        let row = sandbox_refund::ActiveModel {
+            refund_no: Set(refund.refund_no.clone()),
+            merchant_no: Set(refund.merchant_no.clone()),
+            amount_fen: Set(i64::from(refund.amount.0)),
+            state: Set(refund.state.clone()),
+            refund_id: Set(refund.refund_id.clone()),
+            created_at: Set(now),
+        };
+        sandbox_refund::Entity::insert(row)
+            .exec_without_returning(db)
+            .await?;
+        Ok(refund.clone())
     }
 }

@@ -89,9 +89,24 @@ pub struct SimNotification {
     pub body: Vec<u8>,
 }
 
+/// What the simulator knows of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimRefund {
+    pub out_refund_no: String,
+    pub out_trade_no: String,
+    pub refund_id: String,
+    pub refund: u32,
+    pub reason: String,
+    /// `PROCESSING`, `SUCCESS`.
+    pub status: String,
+    pub notify_url: String,
+    pub success_time: Option<String>,
+}
+
 struct Sim {
     clock: Mutex<Arc<dyn Clock>>,
     trades: Mutex<HashMap<String, SimTrade>>,
+    refunds: Mutex<HashMap<String, SimRefund>>,
     failures: Mutex<VecDeque<Failure>>,
     /// Every call, as `METHOD path`.
     calls: Mutex<Vec<String>>,
@@ -432,12 +447,155 @@ async fn close(
     }
 }
 
+fn refund_json(sim: &Sim, refund: &SimRefund) -> Value {
+    let total = sim
+        .trades
+        .lock()
+        .unwrap()
+        .get(&refund.out_trade_no)
+        .map_or(0, |t| t.total);
+    let mut r = json!({
+        "mchid": MCHID,
+        "refund_id": refund.refund_id,
+        "out_refund_no": refund.out_refund_no,
+        "out_trade_no": refund.out_trade_no,
+        "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "status": refund.status,
+        "create_time": rfc3339(now_of(sim)),
+        "amount": {
+            "total": total,
+            "refund": refund.refund,
+            "payer_total": total,
+            "payer_refund": refund.refund,
+            "currency": "CNY",
+        },
+    });
+    if let Some(at) = &refund.success_time {
+        r["success_time"] = json!(at);
+    }
+    r
+}
+
+async fn refund(
+    State(sim): State<Arc<Sim>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = gate(&sim, &method, &uri, &headers, &body) {
+        return *refused;
+    }
+    let Ok(asked) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            &sim,
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "请求体不是JSON",
+        );
+    };
+    let text = |name: &str| {
+        asked
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let amount = |name: &str| {
+        asked["amount"][name]
+            .as_u64()
+            .and_then(|t| u32::try_from(t).ok())
+            .unwrap_or(0)
+    };
+    let (out_trade_no, out_refund_no) = (text("out_trade_no"), text("out_refund_no"));
+    if let Some(existing) = sim.refunds.lock().unwrap().get(&out_refund_no).cloned() {
+        return answer(&sim, StatusCode::OK, Some(refund_json(&sim, &existing)));
+    }
+    let Some(trade) = sim.trades.lock().unwrap().get(&out_trade_no).cloned() else {
+        return error(
+            &sim,
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "订单不存在",
+        );
+    };
+    if trade.state != "SUCCESS" {
+        return error(
+            &sim,
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "订单未支付",
+        );
+    }
+    let given: u32 = sim
+        .refunds
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|r| r.out_trade_no == out_trade_no)
+        .map(|r| r.refund)
+        .sum();
+    if amount("total") != trade.total
+        || amount("refund") == 0
+        || given + amount("refund") > trade.total
+    {
+        return error(
+            &sim,
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "退款金额错误",
+        );
+    }
+    let mut sequence = sim.sequence.lock().unwrap();
+    *sequence += 1;
+    let created = SimRefund {
+        out_refund_no: out_refund_no.clone(),
+        out_trade_no,
+        refund_id: format!("50300{:024}", *sequence),
+        refund: amount("refund"),
+        reason: text("reason"),
+        status: "PROCESSING".into(),
+        notify_url: text("notify_url"),
+        success_time: None,
+    };
+    drop(sequence);
+    sim.refunds
+        .lock()
+        .unwrap()
+        .insert(out_refund_no, created.clone());
+    answer(&sim, StatusCode::OK, Some(refund_json(&sim, &created)))
+}
+
+async fn query_refund(
+    State(sim): State<Arc<Sim>>,
+    UrlPath(no): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = gate(&sim, &method, &uri, &headers, b"") {
+        return *refused;
+    }
+    let refund = sim.refunds.lock().unwrap().get(&no).cloned();
+    match refund {
+        Some(r) => answer(&sim, StatusCode::OK, Some(refund_json(&sim, &r))),
+        None => error(
+            &sim,
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "退款单不存在",
+        ),
+    }
+}
+
 impl WechatPaySim {
     pub async fn start() -> WechatPaySim {
         keys();
         let sim = Arc::new(Sim {
             clock: Mutex::new(Arc::new(SystemClock)),
             trades: Mutex::new(HashMap::new()),
+            refunds: Mutex::new(HashMap::new()),
             failures: Mutex::new(VecDeque::new()),
             calls: Mutex::new(Vec::new()),
             deliver_to: Mutex::new(None),
@@ -471,6 +629,8 @@ impl WechatPaySim {
             )
             .route("/v3/pay/transactions/out-trade-no/{no}", get(query))
             .route("/v3/pay/transactions/out-trade-no/{no}/close", post(close))
+            .route("/v3/refund/domestic/refunds", post(refund))
+            .route("/v3/refund/domestic/refunds/{no}", get(query_refund))
             .with_state(Arc::clone(&sim));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -585,12 +745,53 @@ impl WechatPaySim {
         notification
     }
 
+    pub fn refund(&self, out_refund_no: &str) -> Option<SimRefund> {
+        self.sim.refunds.lock().unwrap().get(out_refund_no).cloned()
+    }
+
+    /// WeChat Pay finishes a refund: it succeeds now and `REFUND.SUCCESS` is sent (unless
+    /// notifications are dropped) and returned.
+    pub async fn complete_refund(&self, out_refund_no: &str) -> SimNotification {
+        let refund = {
+            let mut refunds = self.sim.refunds.lock().unwrap();
+            let refund = refunds
+                .get_mut(out_refund_no)
+                .unwrap_or_else(|| panic!("no refund {out_refund_no} at the simulator"));
+            refund.status = "SUCCESS".into();
+            refund.success_time = Some(rfc3339(now_of(&self.sim)));
+            refund.clone()
+        };
+        // The notification names the status `refund_status`.
+        let mut resource = refund_json(&self.sim, &refund);
+        if let Some(fields) = resource.as_object_mut()
+            && let Some(status) = fields.remove("status")
+        {
+            fields.insert("refund_status".to_owned(), status);
+        }
+        let notification = self.event("REFUND.SUCCESS", "refund", &resource, Signer::Platform);
+        if !*self.sim.drop_notifications.lock().unwrap() {
+            self.send(&refund.notify_url, &notification).await;
+        }
+        notification
+    }
+
     /// A `TRANSACTION.SUCCESS` notification of `transaction`, encrypted under the APIv3
     /// key and signed by `signer` now.
     pub fn notification(&self, transaction: &Value, signer: Signer) -> SimNotification {
-        let plain = transaction.to_string();
+        self.event("TRANSACTION.SUCCESS", "transaction", transaction, signer)
+    }
+
+    /// A notification of `event_type` whose resource is `resource` (of `original_type`).
+    pub fn event(
+        &self,
+        event_type: &str,
+        original_type: &str,
+        resource: &Value,
+        signer: Signer,
+    ) -> SimNotification {
+        let plain = resource.to_string();
         let nonce: String = nonce()[..12].to_owned();
-        let aad = "transaction";
+        let aad = original_type;
         let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(
             <[u8; 32]>::try_from(API_V3_KEY.as_bytes()).unwrap(),
         ));
@@ -609,10 +810,10 @@ impl WechatPaySim {
             "id": uuid::Uuid::new_v4().to_string(),
             "create_time": rfc3339(now),
             "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS",
-            "summary": "支付成功",
+            "event_type": event_type,
+            "summary": if original_type == "refund" { "退款成功" } else { "支付成功" },
             "resource": {
-                "original_type": "transaction",
+                "original_type": original_type,
                 "algorithm": "AEAD_AES_256_GCM",
                 "ciphertext": STANDARD.encode(ciphertext),
                 "associated_data": aad,

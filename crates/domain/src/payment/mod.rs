@@ -3,10 +3,14 @@
 //! and its registration ([`settle`]). Pure: providers, storage and clocks are the server's.
 
 mod order;
+mod refund;
 mod settlement;
 
 pub use order::{
     IllegalOrderTransition, MerchantOrderNo, Order, OrderEvent, OrderStatus, PaidWith,
-    ProviderKind, order_expiry, transition,
+    ProviderKind, RefundNo, order_expiry, transition,
+};
+pub use refund::{
+    Refund, RefundRefusal, RefundReport, RefundStatus, fully_refunded, may_refund, refundable,
 };
 pub use settlement::{Flag, PaymentReport, Settlement, settle};

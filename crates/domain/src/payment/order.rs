@@ -133,40 +133,52 @@ pub fn transition(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MerchantOrderNo(String);
 
+/// A merchant refund number (商户退款单号, `out_refund_no`): the same shape with `RF`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RefundNo(String);
+
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const NUMBER_LEN: usize = 32;
+
+fn random_number(prefix: &str, day: Date, random: [u8; 15]) -> String {
+    let mut out = format!(
+        "{prefix}{:02}{:02}{:02}",
+        day.year().rem_euclid(100),
+        u8::from(day.month()),
+        day.day()
+    );
+    // 15 bytes = 120 bits = 24 symbols of 5 bits.
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for byte in random {
+        acc = (acc << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(CROCKFORD[((acc >> bits) & 31) as usize]));
+        }
+    }
+    out
+}
+
+fn is_number(prefix: &str, text: &str) -> bool {
+    text.len() == NUMBER_LEN
+        && text.starts_with(prefix)
+        && text[2..8].bytes().all(|b| b.is_ascii_digit())
+        && text[8..].bytes().all(|b| CROCKFORD.contains(&b))
+}
 
 impl MerchantOrderNo {
-    pub const LEN: usize = 32;
+    pub const LEN: usize = NUMBER_LEN;
 
     /// A number for an order made on `day`, from 15 random bytes.
     pub fn new(day: Date, random: [u8; 15]) -> MerchantOrderNo {
-        let mut out = format!(
-            "ER{:02}{:02}{:02}",
-            day.year().rem_euclid(100),
-            u8::from(day.month()),
-            day.day()
-        );
-        // 15 bytes = 120 bits = 24 symbols of 5 bits.
-        let mut acc: u32 = 0;
-        let mut bits = 0;
-        for byte in random {
-            acc = (acc << 8) | u32::from(byte);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                out.push(char::from(CROCKFORD[((acc >> bits) & 31) as usize]));
-            }
-        }
-        MerchantOrderNo(out)
+        MerchantOrderNo(random_number("ER", day, random))
     }
 
     /// Checks the shape only; whether such an order exists is the store's to say.
     pub fn parse(text: &str) -> Option<MerchantOrderNo> {
-        let ok = text.len() == Self::LEN
-            && text.starts_with("ER")
-            && text[2..8].bytes().all(|b| b.is_ascii_digit())
-            && text[8..].bytes().all(|b| CROCKFORD.contains(&b));
-        ok.then(|| MerchantOrderNo(text.to_owned()))
+        is_number("ER", text).then(|| MerchantOrderNo(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -175,6 +187,26 @@ impl MerchantOrderNo {
 }
 
 impl fmt::Display for MerchantOrderNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl RefundNo {
+    pub fn new(day: Date, random: [u8; 15]) -> RefundNo {
+        RefundNo(random_number("RF", day, random))
+    }
+
+    pub fn parse(text: &str) -> Option<RefundNo> {
+        is_number("RF", text).then(|| RefundNo(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RefundNo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -283,6 +315,15 @@ mod tests {
         let no = MerchantOrderNo::new(date!(2025 - 02 - 07), *b"examreg-payment");
         assert_eq!(no.as_str().len(), MerchantOrderNo::LEN);
         assert_eq!(MerchantOrderNo::parse(no.as_str()), Some(no.clone()));
+        assert_eq!(
+            RefundNo::parse(no.as_str()),
+            None,
+            "an order number is no refund number"
+        );
+        let refund = RefundNo::new(date!(2025 - 02 - 07), *b"examreg-payment");
+        assert_eq!(&refund.as_str()[..2], "RF");
+        assert_eq!(&refund.as_str()[2..], &no.as_str()[2..]);
+        assert_eq!(RefundNo::parse(refund.as_str()), Some(refund));
         assert!(
             no.as_str()
                 .bytes()

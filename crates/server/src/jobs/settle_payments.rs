@@ -1,7 +1,8 @@
 //! Lost notifications: orders open longer than `[payments] query_after_minutes` are
 //! queried at the provider. A payment it reports is settled as a notification would have
 //! been; an order the provider closed, or that expired unpaid, is closed here too (at the
-//! provider first). Harmless when run twice or on several nodes.
+//! provider first). Refunds still processing after as long are asked about the same way.
+//! Harmless when run twice or on several nodes.
 
 use examreg_domain::payment::Order;
 use examreg_store::payments;
@@ -10,6 +11,7 @@ use time::Duration;
 use crate::payments::TradeState;
 use crate::services::payments::PaymentError;
 use crate::services::payments::checkout::{query, retire};
+use crate::services::payments::refunds;
 use crate::state::AppState;
 
 /// Orders asked about per run.
@@ -27,6 +29,11 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
             // One provider failure must not stop the others.
             tracing::warn!(merchant_no = %order.merchant_no, error = %err, "querying a payment order");
         }
+    }
+    let refunds = payments::refunds_processing_before(app.store.conn(), now - after, BATCH).await?;
+    for refund in &refunds {
+        asked += 1;
+        refunds::query(app, refund).await?;
     }
     Ok(asked)
 }

@@ -7,7 +7,9 @@ pub mod sandbox;
 pub mod wechatpay;
 
 use axum::http::HeaderMap;
-use examreg_domain::payment::{MerchantOrderNo, Order, PaymentReport, ProviderKind};
+use examreg_domain::payment::{
+    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+};
 use time::OffsetDateTime;
 
 /// How a notification's timestamp may differ from our clock (WeChat Pay: 5 minutes).
@@ -31,6 +33,25 @@ pub enum TradeState {
     /// Closed at the provider: it can no longer be paid.
     Closed,
     /// The provider never heard of it (the order was never made there).
+    Unknown,
+}
+
+/// What a verified notification reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reported {
+    Payment(PaymentReport),
+    Refund(RefundReport),
+    /// Something else (a failed payment attempt, an event we do not act on).
+    Nothing,
+}
+
+/// What the provider says of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundState {
+    /// Accepted, not settled yet: a notification (or a later query) settles it.
+    Processing,
+    Settled(RefundReport),
+    /// The provider never heard of it.
     Unknown,
 }
 
@@ -106,15 +127,28 @@ pub trait PaymentProvider: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), ProviderError>> + Send;
 
-    /// Verifies a notification before anything of it is believed, and reads the payment
-    /// it reports. `Ok(None)`: a verified notification of something other than a
-    /// successful payment.
+    /// Gives `refund.amount` of the paid `order` back; asking again with the same refund
+    /// number is harmless.
+    fn refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<RefundState, ProviderError>> + Send;
+
+    fn query_refund(
+        &self,
+        refund_no: &RefundNo,
+    ) -> impl Future<Output = Result<RefundState, ProviderError>> + Send;
+
+    /// Verifies a notification before anything of it is believed, and reads what it
+    /// reports.
     fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Option<PaymentReport>, NotificationRefused>;
+    ) -> Result<Reported, NotificationRefused>;
 }
 
 /// The provider configured for this deployment.
@@ -173,12 +207,31 @@ impl PaymentProvider for Provider {
         }
     }
 
+    async fn refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        now: OffsetDateTime,
+    ) -> Result<RefundState, ProviderError> {
+        match self {
+            Provider::Sandbox(p) => p.refund(order, refund, now).await,
+            Provider::WechatPay(p) => p.refund(order, refund, now).await,
+        }
+    }
+
+    async fn query_refund(&self, refund_no: &RefundNo) -> Result<RefundState, ProviderError> {
+        match self {
+            Provider::Sandbox(p) => p.query_refund(refund_no).await,
+            Provider::WechatPay(p) => p.query_refund(refund_no).await,
+        }
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Option<PaymentReport>, NotificationRefused> {
+    ) -> Result<Reported, NotificationRefused> {
         match self {
             Provider::Sandbox(p) => p.verify(headers, body, now),
             Provider::WechatPay(p) => p.verify(headers, body, now),

@@ -9,8 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use examreg_domain::clock::CHINA_STANDARD_TIME;
 use examreg_domain::money::Fen;
-use examreg_domain::payment::{MerchantOrderNo, Order, PaymentReport, ProviderKind};
+use examreg_domain::payment::{
+    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+};
 use examreg_store::payments::sandbox as ledger;
+use examreg_store::payments::sandbox_refunds;
 use examreg_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -18,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{
     Checkout, Device, NOTIFICATION_MAX_AGE, NotificationRefused, PaymentProvider, ProviderError,
-    TradeState,
+    RefundState, Reported, TradeState,
 };
 use crate::format::rfc3339;
 use crate::secrets::{self, MacKey};
@@ -302,12 +305,73 @@ impl PaymentProvider for Sandbox {
         }
     }
 
+    /// The sandbox gives money back at once (as WeChat Pay does from a balance).
+    async fn refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        now: OffsetDateTime,
+    ) -> Result<RefundState, ProviderError> {
+        let Some(trade) = self.trade(&order.merchant_no).await.map_err(unavailable)? else {
+            return Ok(RefundState::Unknown);
+        };
+        let given: u32 = sandbox_refunds::of_trade(self.store.conn(), &trade.merchant_no)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .filter(|r| r.state == "SUCCESS" && r.refund_no != refund.refund_no.as_str())
+            .map(|r| r.amount.0)
+            .sum();
+        let state = if trade.state == "SUCCESS" && given + refund.amount.0 <= trade.amount.0 {
+            "SUCCESS"
+        } else {
+            "ABNORMAL"
+        };
+        let record = sandbox_refunds::SandboxRefund {
+            refund_no: refund.refund_no.as_str().to_owned(),
+            merchant_no: trade.merchant_no.clone(),
+            amount: refund.amount,
+            state: state.to_owned(),
+            refund_id: format!("5030{}", secrets::random_digits(25)),
+        };
+        let recorded = self
+            .store
+            .transaction(move |txn| {
+                Box::pin(async move { sandbox_refunds::record(txn, &record, now).await })
+            })
+            .await
+            .map_err(unavailable)?;
+        Ok(RefundState::Settled(RefundReport {
+            refund_no: refund.refund_no.clone(),
+            provider_refund_id: recorded.refund_id,
+            succeeded: recorded.state == "SUCCESS",
+            amount: recorded.amount,
+        }))
+    }
+
+    async fn query_refund(&self, refund_no: &RefundNo) -> Result<RefundState, ProviderError> {
+        Ok(
+            match sandbox_refunds::get(self.store.conn(), refund_no.as_str())
+                .await
+                .map_err(unavailable)?
+            {
+                Some(r) => RefundState::Settled(RefundReport {
+                    refund_no: refund_no.clone(),
+                    provider_refund_id: r.refund_id,
+                    succeeded: r.state == "SUCCESS",
+                    amount: r.amount,
+                }),
+                None => RefundState::Unknown,
+            },
+        )
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Option<PaymentReport>, NotificationRefused> {
+    ) -> Result<Reported, NotificationRefused> {
         let (Some(timestamp), Some(nonce), Some(signature)) = (
             header(headers, TIMESTAMP_HEADER),
             header(headers, NONCE_HEADER),
@@ -335,7 +399,7 @@ impl PaymentProvider for Sandbox {
             return Err(NotificationRefused::OtherMerchant);
         }
         if notification.event_type != "TRANSACTION.SUCCESS" || resource.trade_state != "SUCCESS" {
-            return Ok(None);
+            return Ok(Reported::Nothing);
         }
         let merchant_no =
             MerchantOrderNo::parse(&resource.out_trade_no).ok_or(NotificationRefused::Malformed)?;
@@ -344,7 +408,7 @@ impl PaymentProvider for Sandbox {
         if resource.amount.currency != "CNY" {
             return Err(NotificationRefused::Malformed);
         }
-        Ok(Some(PaymentReport {
+        Ok(Reported::Payment(PaymentReport {
             merchant_no,
             transaction_id: resource.transaction_id,
             amount: Fen(resource.amount.total),

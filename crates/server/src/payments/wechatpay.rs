@@ -25,7 +25,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use examreg_domain::Clock;
 use examreg_domain::money::Fen;
-use examreg_domain::payment::{MerchantOrderNo, Order, PaymentReport, ProviderKind};
+use examreg_domain::payment::{
+    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
@@ -40,7 +42,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{
     Checkout, Device, NOTIFICATION_MAX_AGE, NotificationRefused, PaymentProvider, ProviderError,
-    TradeState,
+    RefundState, Reported, TradeState,
 };
 use crate::config::WechatPayConfig;
 use crate::format::rfc3339;
@@ -310,6 +312,47 @@ impl Transaction {
     }
 }
 
+/// A refund (`/v3/refund/domestic/refunds` answer, or a decrypted notification resource:
+/// there the status is `refund_status`).
+#[derive(Debug, Deserialize)]
+struct RefundAnswer {
+    #[serde(default)]
+    mchid: Option<String>,
+    out_refund_no: String,
+    refund_id: String,
+    #[serde(alias = "refund_status")]
+    status: String,
+    amount: RefundAmount,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefundAmount {
+    refund: u32,
+}
+
+impl RefundAnswer {
+    fn state(self, mchid: &str) -> Result<RefundState, NotificationRefused> {
+        if self.mchid.as_deref().is_some_and(|m| m != mchid) {
+            return Err(NotificationRefused::OtherMerchant);
+        }
+        let refund_no =
+            RefundNo::parse(&self.out_refund_no).ok_or(NotificationRefused::Malformed)?;
+        let settled = |succeeded| {
+            RefundState::Settled(RefundReport {
+                refund_no: refund_no.clone(),
+                provider_refund_id: self.refund_id.clone(),
+                succeeded,
+                amount: Fen(self.amount.refund),
+            })
+        };
+        Ok(match self.status.as_str() {
+            "SUCCESS" => settled(true),
+            "CLOSED" | "ABNORMAL" => settled(false),
+            _ => RefundState::Processing,
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct Notification {
     event_type: String,
@@ -456,18 +499,64 @@ impl PaymentProvider for WechatPay {
         }
     }
 
+    async fn refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        _now: OffsetDateTime,
+    ) -> Result<RefundState, ProviderError> {
+        let body = json!({
+            "out_trade_no": order.merchant_no.as_str(),
+            "out_refund_no": refund.refund_no.as_str(),
+            "reason": refund.reason,
+            "notify_url": self.notify_url,
+            "amount": {
+                "refund": refund.amount.0,
+                "total": order.paid.as_ref().map_or(order.amount().0, |p| p.amount.0),
+                "currency": "CNY",
+            },
+        });
+        let (status, bytes) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/refund/domestic/refunds",
+                Some(&body),
+            )
+            .await?;
+        if !status.is_success() {
+            return Err(refused_by(status, &bytes));
+        }
+        refund_state(&bytes, &self.mchid)
+    }
+
+    async fn query_refund(&self, refund_no: &RefundNo) -> Result<RefundState, ProviderError> {
+        let path = format!("/v3/refund/domestic/refunds/{}", refund_no.as_str());
+        let (status, bytes) = self.call(reqwest::Method::GET, &path, None).await?;
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(RefundState::Unknown);
+        }
+        if !status.is_success() {
+            return Err(refused_by(status, &bytes));
+        }
+        refund_state(&bytes, &self.mchid)
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         _now: OffsetDateTime,
-    ) -> Result<Option<PaymentReport>, NotificationRefused> {
+    ) -> Result<Reported, NotificationRefused> {
         self.verify_signed(headers, body)?;
         // Verified: only now is the body read.
         let notification: Notification =
             serde_json::from_slice(body).map_err(|_| NotificationRefused::Malformed)?;
-        if notification.event_type != "TRANSACTION.SUCCESS" {
-            return Ok(None);
+        let refund = matches!(
+            notification.event_type.as_str(),
+            "REFUND.SUCCESS" | "REFUND.ABNORMAL" | "REFUND.CLOSED"
+        );
+        if notification.event_type != "TRANSACTION.SUCCESS" && !refund {
+            return Ok(Reported::Nothing);
         }
         let resource = notification.resource;
         if resource.algorithm != "AEAD_AES_256_GCM" {
@@ -480,10 +569,28 @@ impl PaymentProvider for WechatPay {
             &resource.ciphertext,
         )
         .ok_or(NotificationRefused::Malformed)?;
+        if refund {
+            let answer: RefundAnswer =
+                serde_json::from_slice(&plain).map_err(|_| NotificationRefused::Malformed)?;
+            return match answer.state(&self.mchid)? {
+                RefundState::Settled(report) => Ok(Reported::Refund(report)),
+                _ => Ok(Reported::Nothing),
+            };
+        }
         let transaction: Transaction =
             serde_json::from_slice(&plain).map_err(|_| NotificationRefused::Malformed)?;
-        transaction.report(&self.mchid)
+        Ok(transaction
+            .report(&self.mchid)?
+            .map_or(Reported::Nothing, Reported::Payment))
     }
+}
+
+fn refund_state(bytes: &[u8], mchid: &str) -> Result<RefundState, ProviderError> {
+    let answer: RefundAnswer = serde_json::from_slice(bytes)
+        .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay refund unreadable: {e}")))?;
+    answer
+        .state(mchid)
+        .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay refund unreadable: {e}")))
 }
 
 fn ip_text(ip: IpAddr) -> String {

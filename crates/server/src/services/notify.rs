@@ -32,6 +32,8 @@ pub enum Notice<'a> {
     Abandoned { because: Deadline },
     /// 缴费成功.
     Paid { amount: Fen },
+    /// 退款成功.
+    Refunded { amount: Fen, reason: &'a str },
 }
 
 /// Queues the message of `notice` about `registration` to its candidate.
@@ -95,6 +97,11 @@ pub async fn registration_changed(
         Notice::Paid { amount } => (
             "缴费成功",
             format!("{about}已缴费 {amount}，报名成功。请按考区通知打印准考证并参加考试。"),
+            now,
+        ),
+        Notice::Refunded { amount, reason } => (
+            "退款成功",
+            format!("{about}已退款 {amount}（{reason}），款项将原路退回，到账时间以支付平台为准。"),
             now,
         ),
         Notice::Abandoned {

@@ -536,3 +536,20 @@ impl From<crate::services::payments::callback::CallbackError> for AppError {
         }
     }
 }
+
+impl From<crate::services::payments::refunds::RefundError> for AppError {
+    fn from(err: crate::services::payments::refunds::RefundError) -> Self {
+        use crate::services::payments::refunds::RefundError;
+        match err {
+            RefundError::NotFound => AppError::NotFoundBecause {
+                code: "order_not_found",
+                message: "没有这个订单".into(),
+            },
+            RefundError::Refused(refusal) => AppError::Conflict {
+                code: "refund_refused",
+                message: refusal.to_string(),
+            },
+            RefundError::Store(e) => e.into(),
+        }
+    }
+}

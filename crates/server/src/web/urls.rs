@@ -142,3 +142,16 @@ pub fn api_payment_notify(provider: &str) -> String {
 pub fn api_registration_payment(no: &str) -> String {
     format!("{API_V1}/registrations/{no}/payment")
 }
+
+/// 缴费与退款 (administrators).
+pub const STAFF_FINANCE: &str = "/staff/finance";
+pub const STAFF_FINANCE_ORDER: &str = "/staff/finance/orders/{order}";
+pub const STAFF_FINANCE_REFUNDS: &str = "/staff/finance/orders/{order}/refunds";
+
+pub fn staff_finance_order(order: &str) -> String {
+    format!("{STAFF_FINANCE}/orders/{order}")
+}
+
+pub fn staff_finance_refunds(order: &str) -> String {
+    format!("{STAFF_FINANCE}/orders/{order}/refunds")
+}

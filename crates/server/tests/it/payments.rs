@@ -65,7 +65,7 @@ async fn qualified(app: &TestApp) -> (SignedInClient, String) {
     (client, no)
 }
 
-fn order_no(text: &str) -> MerchantOrderNo {
+pub(crate) fn order_no(text: &str) -> MerchantOrderNo {
     MerchantOrderNo::parse(text).unwrap()
 }
 
@@ -84,7 +84,7 @@ pub(crate) async fn post_form(
         .unwrap()
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get("location")
@@ -94,7 +94,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// 去支付 through the API: the order number.
-async fn open_order(client: &SignedInClient, no: &str) -> String {
+pub(crate) async fn open_order(client: &SignedInClient, no: &str) -> String {
     let (status, body) = send(
         client,
         Method::POST,
@@ -126,7 +126,7 @@ pub(crate) async fn history_actions(client: &SignedInClient, no: &str) -> Vec<St
         .collect()
 }
 
-fn sandbox(app: &TestApp) -> &Sandbox {
+pub(crate) fn sandbox(app: &TestApp) -> &Sandbox {
     app.state.payments.sandbox().unwrap()
 }
 
@@ -155,7 +155,7 @@ fn notification(
     sandbox(app).sign(serde_json::to_vec(&body).unwrap(), now)
 }
 
-async fn deliver(app: &TestApp, n: &SignedNotification) -> StatusCode {
+pub(crate) async fn deliver(app: &TestApp, n: &SignedNotification) -> StatusCode {
     let mut request = examreg_test_support::http()
         .post(app.url("/api/v1/payments/sandbox/notify"))
         .body(n.body.clone());

@@ -3,8 +3,9 @@
 //! - `payment_order`: one row per order (商户订单号 unique), what it charges for, its
 //!   state, the payment the provider reported and a flag for finance. At most one open
 //!   order per registration, enforced by a partial unique index.
-//! - `sandbox_trade`: what the built-in sandbox provider knows of an order, kept apart
-//!   from ours as a real provider's would be: the query and the bill read it.
+//! - `payment_refund`: refunds an admin asked for (商户退款单号 unique), with their state.
+//! - `sandbox_trade`, `sandbox_refund`: what the built-in sandbox provider knows, kept
+//!   apart from ours as a real provider's would be: its queries read them.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -31,6 +32,33 @@ enum PaymentOrder {
     Flag,
     FlagDetails,
     Revision,
+}
+
+#[derive(DeriveIden)]
+enum PaymentRefund {
+    Table,
+    Id,
+    OrderId,
+    RefundNo,
+    AmountFen,
+    Reason,
+    Status,
+    RequestedBy,
+    RequestedAt,
+    SettledAt,
+    ProviderRefundId,
+    Revision,
+}
+
+#[derive(DeriveIden)]
+enum SandboxRefund {
+    Table,
+    RefundNo,
+    MerchantNo,
+    AmountFen,
+    State,
+    RefundId,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -113,6 +141,56 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(SandboxTrade::SuccessTime))
                     .col(timestamp_with_time_zone(SandboxTrade::CreatedAt))
                     .col(timestamp_with_time_zone(SandboxTrade::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PaymentRefund::Table)
+                    .col(pk_uuid(PaymentRefund::Id))
+                    .col(uuid(PaymentRefund::OrderId))
+                    .col(string_len_uniq(PaymentRefund::RefundNo, 32))
+                    .col(big_integer(PaymentRefund::AmountFen))
+                    .col(string_len(PaymentRefund::Reason, 400))
+                    .col(string_len(PaymentRefund::Status, 16))
+                    .col(uuid(PaymentRefund::RequestedBy))
+                    .col(timestamp_with_time_zone(PaymentRefund::RequestedAt))
+                    .col(timestamp_with_time_zone_null(PaymentRefund::SettledAt))
+                    .col(string_len_null(PaymentRefund::ProviderRefundId, 64))
+                    .col(integer(PaymentRefund::Revision).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("payment_refund_order_idx")
+                    .table(PaymentRefund::Table)
+                    .col(PaymentRefund::OrderId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("payment_refund_status_idx")
+                    .table(PaymentRefund::Table)
+                    .col(PaymentRefund::Status)
+                    .col(PaymentRefund::RequestedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SandboxRefund::Table)
+                    .col(string_len(SandboxRefund::RefundNo, 32).primary_key())
+                    .col(string_len(SandboxRefund::MerchantNo, 32))
+                    .col(big_integer(SandboxRefund::AmountFen))
+                    .col(string_len(SandboxRefund::State, 16))
+                    .col(string_len(SandboxRefund::RefundId, 64))
+                    .col(timestamp_with_time_zone(SandboxRefund::CreatedAt))
                     .to_owned(),
             )
             .await

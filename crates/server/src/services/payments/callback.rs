@@ -5,8 +5,9 @@ use axum::http::HeaderMap;
 use examreg_domain::payment::ProviderKind;
 use examreg_store::StoreError;
 
+use super::refunds;
 use super::settle::{self, Settled, Source};
-use crate::payments::{NotificationRefused, PaymentProvider};
+use crate::payments::{NotificationRefused, PaymentProvider, Reported};
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +31,12 @@ pub async fn receive(
         .filter(|kind| *kind == app.payments.kind())
         .ok_or(CallbackError::UnknownProvider)?;
     let report = match app.payments.verify(headers, body, app.clock.now()) {
-        Ok(Some(report)) => report,
-        Ok(None) => return Ok(None),
+        Ok(Reported::Payment(report)) => report,
+        Ok(Reported::Refund(report)) => {
+            refunds::settle(app, &report).await?;
+            return Ok(None);
+        }
+        Ok(Reported::Nothing) => return Ok(None),
         Err(refused) => {
             tracing::warn!(provider = kind.key(), reason = %refused, "payment notification refused");
             metrics::counter!("examreg_payment_notifications_refused_total", "reason" => refused.to_string())

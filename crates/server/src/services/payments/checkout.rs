@@ -29,6 +29,8 @@ pub struct PaymentScreen {
     pub fees: Option<FeeBreakdown>,
     /// Its orders, newest first.
     pub orders: Vec<Order>,
+    /// The refunds of those orders, oldest first.
+    pub refunds: Vec<examreg_domain::payment::Refund>,
     /// Whether it may be paid now, and why not.
     pub may_pay: Result<Status, Refusal>,
 }
@@ -56,7 +58,10 @@ pub async fn screen(
     let now = app.clock.now();
     let registration = record.as_seen_by_candidate(&exam, now);
     let orders = payments::for_registration(app.store.conn(), record.id).await?;
+    let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
+    let refunds = payments::refunds_of(app.store.conn(), &ids).await?;
     Ok(PaymentScreen {
+        refunds,
         fees: fees_of(&exam, &registration),
         may_pay: registration.may_pay(&exam, now),
         registration,

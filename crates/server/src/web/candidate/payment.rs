@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use examreg_domain::payment::{Order, OrderStatus};
+use examreg_domain::payment::{Order, OrderStatus, Refund, RefundStatus};
 use examreg_domain::registration::Status;
 use examreg_domain::vocab::Vocabulary;
 use serde::Deserialize;
@@ -45,7 +45,20 @@ struct OrderRow {
     note: String,
 }
 
-fn order_row(order: &Order) -> OrderRow {
+fn order_row(order: &Order, refunds: &[Refund]) -> OrderRow {
+    let refunded: Vec<String> = refunds
+        .iter()
+        .filter(|r| r.order_id == order.id && r.status != RefundStatus::Failed)
+        .map(|r| format!("{} {}（{}）", r.status.label(), r.amount, r.reason))
+        .collect();
+    let mut row = order_row_alone(order);
+    if !refunded.is_empty() {
+        row.note = refunded.join("；");
+    }
+    row
+}
+
+fn order_row_alone(order: &Order) -> OrderRow {
     OrderRow {
         no: order.merchant_no.to_string(),
         status: order.status.label(),
@@ -171,7 +184,11 @@ fn page_of(
         open_order: screen.open_order().is_some(),
         receipt_href: urls::registration_receipt(&no),
         back: urls::registration(&no),
-        orders: screen.orders.iter().map(order_row).collect(),
+        orders: screen
+            .orders
+            .iter()
+            .map(|o| order_row(o, &screen.refunds))
+            .collect(),
         notice,
         api: urls::api_registration_payment(&no),
         qr: None,

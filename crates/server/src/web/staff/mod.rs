@@ -1,5 +1,6 @@
 //! The staff console at `/staff`: sign-in, the review queue, cases and decisions.
 
+pub mod finance;
 pub mod review;
 
 use askama::Template;
@@ -27,6 +28,8 @@ struct StaffHome {
     username: String,
     role: &'static str,
     scope: String,
+    /// 缴费与退款, for the roles that handle payments.
+    finance_href: Option<&'static str>,
     errors: FormErrors,
     /// "N 条待确认，截止 …" for each exam with registrations waiting for points.
     waiting: Vec<String>,
@@ -66,6 +69,7 @@ pub async fn home(
                 },
                 username: staff.username,
                 role: staff.role.label(),
+                finance_href: staff.role.handles_payments().then_some(urls::STAFF_FINANCE),
                 scope,
                 errors,
                 waiting,
