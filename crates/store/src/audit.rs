@@ -51,6 +51,7 @@ impl AuditAction {
     pub const PAYMENT_REFUND_REQUESTED: AuditAction = AuditAction("payment.refund_requested");
     pub const PAYMENT_REFUNDED: AuditAction = AuditAction("payment.refunded");
     pub const PAYMENT_REFUND_FAILED: AuditAction = AuditAction("payment.refund_failed");
+    pub const PAYMENT_BILL_IMPORTED: AuditAction = AuditAction("payment.bill_imported");
     /// A verified report of a payment on an order we never made.
     pub const PAYMENT_UNKNOWN_ORDER: AuditAction = AuditAction("payment.unknown_order");
 }

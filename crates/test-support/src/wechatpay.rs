@@ -103,8 +103,23 @@ pub struct SimRefund {
     pub success_time: Option<String>,
 }
 
+/// A line the bill shows beyond (or instead of) the simulator's own trades: to seed the
+/// differences reconciliation must find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraBillLine {
+    pub out_trade_no: String,
+    pub transaction_id: String,
+    pub total: u32,
+    /// `YYYY-MM-DD HH:MM:SS`, China time.
+    pub time: String,
+}
+
 struct Sim {
     clock: Mutex<Arc<dyn Clock>>,
+    extra_bill_lines: Mutex<Vec<ExtraBillLine>>,
+    /// Trades the bill leaves out; amounts the bill shows differently.
+    hidden_from_bill: Mutex<Vec<String>>,
+    bill_amounts: Mutex<HashMap<String, u32>>,
     trades: Mutex<HashMap<String, SimTrade>>,
     refunds: Mutex<HashMap<String, SimRefund>>,
     failures: Mutex<VecDeque<Failure>>,
@@ -589,11 +604,157 @@ async fn query_refund(
     }
 }
 
+fn yuan(fen: u32) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// The trade bill (交易账单) of `day` (`YYYY-MM-DD`), as WeChat Pay writes it.
+fn bill_text(sim: &Sim, day: &str) -> Option<String> {
+    let hidden = sim.hidden_from_bill.lock().unwrap().clone();
+    let amounts = sim.bill_amounts.lock().unwrap().clone();
+    let mut rows: Vec<(String, String, String, u32)> = sim
+        .trades
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|t| t.state == "SUCCESS" && !hidden.contains(&t.out_trade_no))
+        .filter_map(|t| {
+            let at = time::OffsetDateTime::parse(
+                t.success_time.as_deref()?,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()?;
+            let at = at.to_offset(examreg_domain::clock::CHINA_STANDARD_TIME);
+            let text = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            );
+            let total = amounts.get(&t.out_trade_no).copied().unwrap_or(t.total);
+            Some((
+                text,
+                t.transaction_id.clone()?,
+                t.out_trade_no.clone(),
+                total,
+            ))
+        })
+        .collect();
+    for extra in sim.extra_bill_lines.lock().unwrap().iter() {
+        rows.push((
+            extra.time.clone(),
+            extra.transaction_id.clone(),
+            extra.out_trade_no.clone(),
+            extra.total,
+        ));
+    }
+    rows.retain(|(at, ..)| at.starts_with(day));
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort();
+    let mut text = String::from(
+        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n",
+    );
+    let mut total = 0;
+    for (at, transaction_id, out_trade_no, fen) in &rows {
+        total += fen;
+        text.push_str(&format!(
+            "`{at},`{APPID},`{MCHID},`0,`,`{transaction_id},`{out_trade_no},`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`NATIVE,`SUCCESS,`OTHERS,`CNY,`{y},`0.00,`0,`0,`0.00,`0.00,`,`,`报名费,`,`0.00000,`0.60%,`{y},`0.00,`\r\n",
+            y = yuan(*fen)
+        ));
+    }
+    text.push_str("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n");
+    text.push_str(&format!(
+        "`{},`{},`0.00,`0.00,`0.00000,`{},`0.00\r\n",
+        rows.len(),
+        yuan(total),
+        yuan(total)
+    ));
+    Some(text)
+}
+
+async fn trade_bill(
+    State(sim): State<Arc<Sim>>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = gate(&sim, &method, &uri, &headers, b"") {
+        return *refused;
+    }
+    let Some(day) = query.get("bill_date").cloned() else {
+        return error(
+            &sim,
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "缺少bill_date",
+        );
+    };
+    let Some(text) = bill_text(&sim, &day) else {
+        return error(
+            &sim,
+            StatusCode::BAD_REQUEST,
+            "NO_STATEMENT_EXIST",
+            "账单文件不存在",
+        );
+    };
+    use sha1::Digest as _;
+    let hash: String = sha1::Sha1::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    answer(
+        &sim,
+        StatusCode::OK,
+        Some(json!({
+            "hash_type": "SHA1",
+            "hash_value": hash,
+            "download_url": format!("http://{host}/v3/billdownload/file?token={day}"),
+        })),
+    )
+}
+
+async fn bill_file(
+    State(sim): State<Arc<Sim>>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = gate(&sim, &method, &uri, &headers, b"") {
+        return *refused;
+    }
+    let day = query.get("token").cloned().unwrap_or_default();
+    match bill_text(&sim, &day) {
+        // The file itself is not signed: its hash came with the signed answer.
+        Some(text) => (StatusCode::OK, text).into_response(),
+        None => error(
+            &sim,
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "账单文件不存在",
+        ),
+    }
+}
+
 impl WechatPaySim {
     pub async fn start() -> WechatPaySim {
         keys();
         let sim = Arc::new(Sim {
             clock: Mutex::new(Arc::new(SystemClock)),
+            extra_bill_lines: Mutex::new(Vec::new()),
+            hidden_from_bill: Mutex::new(Vec::new()),
+            bill_amounts: Mutex::new(HashMap::new()),
             trades: Mutex::new(HashMap::new()),
             refunds: Mutex::new(HashMap::new()),
             failures: Mutex::new(VecDeque::new()),
@@ -631,6 +792,8 @@ impl WechatPaySim {
             .route("/v3/pay/transactions/out-trade-no/{no}/close", post(close))
             .route("/v3/refund/domestic/refunds", post(refund))
             .route("/v3/refund/domestic/refunds/{no}", get(query_refund))
+            .route("/v3/bill/tradebill", get(trade_bill))
+            .route("/v3/billdownload/file", get(bill_file))
             .with_state(Arc::clone(&sim));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -743,6 +906,29 @@ impl WechatPaySim {
             self.send(&trade.notify_url, &notification).await;
         }
         notification
+    }
+
+    /// The bill shows `line` too.
+    pub fn add_bill_line(&self, line: ExtraBillLine) {
+        self.sim.extra_bill_lines.lock().unwrap().push(line);
+    }
+
+    /// The bill leaves the trade `out_trade_no` out.
+    pub fn hide_from_bill(&self, out_trade_no: &str) {
+        self.sim
+            .hidden_from_bill
+            .lock()
+            .unwrap()
+            .push(out_trade_no.to_owned());
+    }
+
+    /// The bill shows the trade `out_trade_no` for `total` fen.
+    pub fn bill_amount(&self, out_trade_no: &str, total: u32) {
+        self.sim
+            .bill_amounts
+            .lock()
+            .unwrap()
+            .insert(out_trade_no.to_owned(), total);
     }
 
     pub fn refund(&self, out_refund_no: &str) -> Option<SimRefund> {

@@ -3,6 +3,7 @@
 //! and its registration ([`settle`]). Pure: providers, storage and clocks are the server's.
 
 mod order;
+mod reconcile;
 mod refund;
 mod settlement;
 
@@ -10,6 +11,7 @@ pub use order::{
     IllegalOrderTransition, MerchantOrderNo, Order, OrderEvent, OrderStatus, PaidWith,
     ProviderKind, RefundNo, order_expiry, transition,
 };
+pub use reconcile::{BillLine, Mismatch, reconcile};
 pub use refund::{
     Refund, RefundRefusal, RefundReport, RefundStatus, fully_refunded, may_refund, refundable,
 };

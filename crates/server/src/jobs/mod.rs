@@ -4,6 +4,7 @@
 pub mod apply_deadlines;
 pub mod collect_orphans;
 pub mod deliver_notifications;
+pub mod import_bills;
 pub mod purge_expired;
 pub mod settle_payments;
 
@@ -21,6 +22,7 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
         let mut deadlines = tokio::time::interval(Duration::from_secs(30));
         let mut orphans = tokio::time::interval(collect_orphans::EVERY);
         let mut payments = tokio::time::interval(Duration::from_secs(60));
+        let mut bills = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tokio::select! {
                 _ = deliver.tick() => {
@@ -36,6 +38,11 @@ pub fn spawn(app: AppState) -> JoinHandle<()> {
                 _ = payments.tick() => {
                     if let Err(err) = settle_payments::run_once(&app).await {
                         tracing::warn!(error = %err, "settling payment orders");
+                    }
+                }
+                _ = bills.tick() => {
+                    if let Err(err) = import_bills::run_once(&app).await {
+                        tracing::warn!(error = %err, "importing the payment bill");
                     }
                 }
                 _ = orphans.tick() => {

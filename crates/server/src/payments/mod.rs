@@ -8,7 +8,7 @@ pub mod wechatpay;
 
 use axum::http::HeaderMap;
 use examreg_domain::payment::{
-    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+    BillLine, MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
 };
 use time::OffsetDateTime;
 
@@ -141,6 +141,13 @@ pub trait PaymentProvider: Send + Sync {
         refund_no: &RefundNo,
     ) -> impl Future<Output = Result<RefundState, ProviderError>> + Send;
 
+    /// The successful payments of `day` (China time) as the provider's bill lists them,
+    /// with the SHA-256 of the file as received.
+    fn bill(
+        &self,
+        day: time::Date,
+    ) -> impl Future<Output = Result<(Vec<BillLine>, String), ProviderError>> + Send;
+
     /// Verifies a notification before anything of it is believed, and reads what it
     /// reports.
     fn verify(
@@ -226,6 +233,13 @@ impl PaymentProvider for Provider {
         }
     }
 
+    async fn bill(&self, day: time::Date) -> Result<(Vec<BillLine>, String), ProviderError> {
+        match self {
+            Provider::Sandbox(p) => p.bill(day).await,
+            Provider::WechatPay(p) => p.bill(day).await,
+        }
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,
@@ -237,4 +251,12 @@ impl PaymentProvider for Provider {
             Provider::WechatPay(p) => p.verify(headers, body, now),
         }
     }
+}
+
+/// The instants `[from, to)` of a day in China time.
+pub fn china_day_bounds(day: time::Date) -> (OffsetDateTime, OffsetDateTime) {
+    let from = day
+        .midnight()
+        .assume_offset(examreg_domain::clock::CHINA_STANDARD_TIME);
+    (from, from + time::Duration::days(1))
 }

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use examreg_domain::clock::CHINA_STANDARD_TIME;
 use examreg_domain::money::Fen;
 use examreg_domain::payment::{
-    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+    BillLine, MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
 };
 use examreg_store::payments::sandbox as ledger;
 use examreg_store::payments::sandbox_refunds;
@@ -364,6 +364,38 @@ impl PaymentProvider for Sandbox {
                 None => RefundState::Unknown,
             },
         )
+    }
+
+    /// The sandbox's own ledger of the day is its bill.
+    async fn bill(&self, day: time::Date) -> Result<(Vec<BillLine>, String), ProviderError> {
+        let (from, to) = super::china_day_bounds(day);
+        let trades = ledger::paid_between(self.store.conn(), from, to)
+            .await
+            .map_err(unavailable)?;
+        let lines: Vec<BillLine> = trades
+            .into_iter()
+            .filter_map(|t| {
+                Some(BillLine {
+                    transaction_id: t.transaction_id?,
+                    paid_at: t.success_time?,
+                    merchant_no: t.merchant_no,
+                    amount: t.amount,
+                })
+            })
+            .collect();
+        let file = lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{},{},{},{}\n",
+                    l.paid_at.unix_timestamp(),
+                    l.transaction_id,
+                    l.merchant_no,
+                    l.amount.0
+                )
+            })
+            .collect::<String>();
+        Ok((lines, secrets::sha256_hex(&file)))
     }
 
     fn verify(

@@ -26,7 +26,7 @@ use base64::engine::general_purpose::STANDARD;
 use examreg_domain::Clock;
 use examreg_domain::money::Fen;
 use examreg_domain::payment::{
-    MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
+    BillLine, MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
 };
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
@@ -541,6 +541,70 @@ impl PaymentProvider for WechatPay {
         refund_state(&bytes, &self.mchid)
     }
 
+    /// `GET /v3/bill/tradebill` (successful payments), then the file from its
+    /// `download_url`, checked against the SHA1 it names.
+    async fn bill(&self, day: time::Date) -> Result<(Vec<BillLine>, String), ProviderError> {
+        let path = format!(
+            "/v3/bill/tradebill?bill_date={:04}-{:02}-{:02}&bill_type=SUCCESS",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        );
+        let (status, bytes) = self.call(reqwest::Method::GET, &path, None).await?;
+        if status == reqwest::StatusCode::BAD_REQUEST && error_code(&bytes) == "NO_STATEMENT_EXIST"
+        {
+            return Ok((Vec::new(), secrets::sha256_hex("")));
+        }
+        if !status.is_success() {
+            return Err(refused_by(status, &bytes));
+        }
+        let answer: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::Unavailable(format!("WeChat Pay bill answer unreadable: {e}"))
+        })?;
+        let field = |name: &str| answer.get(name).and_then(Value::as_str).unwrap_or_default();
+        let url = field("download_url");
+        let path_and_query = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .ok_or_else(|| {
+                ProviderError::Unavailable("WeChat Pay bill without download_url".into())
+            })?;
+        // The download is signed like any request; the file itself is checked by its hash.
+        let response = self
+            .http
+            .get(url)
+            .header(
+                "Authorization",
+                self.authorization("GET", path_and_query, ""),
+            )
+            .send()
+            .await
+            .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay bill download: {e}")))?;
+        if !response.status().is_success() {
+            return Err(ProviderError::Unavailable(format!(
+                "WeChat Pay bill download answered {}",
+                response.status()
+            )));
+        }
+        let file = response.bytes().await.map_err(|e| {
+            ProviderError::Unavailable(format!("WeChat Pay bill download cut: {e}"))
+        })?;
+        use sha1::Digest as _;
+        let sha1: String = sha1::Sha1::digest(&file)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if field("hash_type") != "SHA1" || !sha1.eq_ignore_ascii_case(field("hash_value")) {
+            return Err(ProviderError::Unavailable(
+                "WeChat Pay bill does not match its hash".into(),
+            ));
+        }
+        let text = String::from_utf8_lossy(&file);
+        let lines = parse_trade_bill(&text)
+            .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay bill unreadable: {e}")))?;
+        Ok((lines, secrets::sha256_hex(&text)))
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,
@@ -595,4 +659,64 @@ fn refund_state(bytes: &[u8], mchid: &str) -> Result<RefundState, ProviderError>
 
 fn ip_text(ip: IpAddr) -> String {
     ip.to_string()
+}
+
+/// The successful payments of a WeChat Pay trade bill (交易账单): a header row, rows whose
+/// fields each start with a backtick, then the summary (`总交易单数,…`).
+pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>, String> {
+    let mut rows = text
+        .lines()
+        .map(|l| l.trim_start_matches('\u{feff}'))
+        .filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = rows
+        .next()
+        .ok_or("empty bill")?
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| format!("no column {name}"))
+    };
+    let (at, transaction, order, state, amount) = (
+        column("交易时间")?,
+        column("微信订单号")?,
+        column("商户订单号")?,
+        column("交易状态")?,
+        column("订单金额")?,
+    );
+    let mut lines = Vec::new();
+    for row in rows {
+        if row.starts_with("总交易单数") {
+            break;
+        }
+        let fields: Vec<&str> = row
+            .split(',')
+            .map(|f| f.trim().trim_start_matches('`'))
+            .collect();
+        let get = |i: usize| {
+            fields
+                .get(i)
+                .copied()
+                .ok_or_else(|| format!("short row: {row}"))
+        };
+        if get(state)? != "SUCCESS" {
+            continue;
+        }
+        let paid_at = time::PrimitiveDateTime::parse(
+            get(at)?,
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        )
+        .map_err(|e| format!("交易时间 {}: {e}", get(at).unwrap_or_default()))?
+        .assume_offset(examreg_domain::clock::CHINA_STANDARD_TIME);
+        lines.push(BillLine {
+            merchant_no: get(order)?.to_owned(),
+            transaction_id: get(transaction)?.to_owned(),
+            amount: Fen::parse_yuan(get(amount)?).ok_or_else(|| format!("订单金额 in {row}"))?,
+            paid_at,
+        });
+    }
+    Ok(lines)
 }

@@ -135,6 +135,18 @@ pub fn router(state: AppState) -> Router {
         .route(urls::STAFF_FINANCE, get(staff::finance::home))
         .route(urls::STAFF_FINANCE_ORDER, get(staff::finance::order))
         .route(urls::STAFF_FINANCE_REFUNDS, post(staff::finance::refund))
+        .route(
+            urls::STAFF_RECONCILIATION,
+            get(staff::finance::reconciliation).post(staff::finance::import),
+        )
+        .route(
+            urls::STAFF_RECONCILIATION_CSV,
+            get(staff::finance::reconciliation_csv),
+        )
+        .route(
+            urls::STAFF_RECONCILIATION_XLSX,
+            get(staff::finance::reconciliation_xlsx),
+        )
         .merge(api_routes)
         .route_layer(from_fn(middleware::metrics::record))
         .with_state(state.clone())

@@ -155,3 +155,8 @@ pub fn staff_finance_order(order: &str) -> String {
 pub fn staff_finance_refunds(order: &str) -> String {
     format!("{STAFF_FINANCE}/orders/{order}/refunds")
 }
+
+/// 对账 (administrators): one day's bill against our orders, and its exports.
+pub const STAFF_RECONCILIATION: &str = "/staff/finance/reconciliation";
+pub const STAFF_RECONCILIATION_CSV: &str = "/staff/finance/reconciliation.csv";
+pub const STAFF_RECONCILIATION_XLSX: &str = "/staff/finance/reconciliation.xlsx";

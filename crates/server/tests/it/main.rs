@@ -23,6 +23,7 @@ mod migrations;
 mod notifications;
 mod pages;
 mod payments;
+mod reconciliation;
 mod refunds;
 mod registration_pages;
 mod registrations;

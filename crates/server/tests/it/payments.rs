@@ -27,6 +27,8 @@ pub(crate) async fn qualified_at(
     app: &TestApp,
     at: time::OffsetDateTime,
 ) -> (SignedInClient, String, CandidateLogin) {
+    // Inside the registration window, whatever an earlier call left the clock at.
+    app.clock.set(examreg_test_support::DEFAULT_NOW);
     let (candidate, no, login) = crate::journey::ready_to_submit_with_login(app).await;
     let (status, body) = send(
         &candidate,

@@ -12,6 +12,7 @@ pub(crate) mod decision;
 pub(crate) mod form_print;
 pub(crate) mod notification;
 pub(crate) mod one_time_code;
+pub(crate) mod payment_bill;
 pub(crate) mod payment_order;
 pub(crate) mod payment_refund;
 pub(crate) mod registration;

@@ -4,6 +4,8 @@
 //!   state, the payment the provider reported and a flag for finance. At most one open
 //!   order per registration, enforced by a partial unique index.
 //! - `payment_refund`: refunds an admin asked for (商户退款单号 unique), with their state.
+//! - `payment_bill`: a provider's daily bill as imported (its successful payments), one
+//!   row per provider and day, replaced when the same day is imported again.
 //! - `sandbox_trade`, `sandbox_refund`: what the built-in sandbox provider knows, kept
 //!   apart from ours as a real provider's would be: its queries read them.
 
@@ -48,6 +50,17 @@ enum PaymentRefund {
     SettledAt,
     ProviderRefundId,
     Revision,
+}
+
+#[derive(DeriveIden)]
+enum PaymentBill {
+    Table,
+    Id,
+    Provider,
+    BillDate,
+    Lines,
+    Sha256,
+    ImportedAt,
 }
 
 #[derive(DeriveIden)]
@@ -178,6 +191,30 @@ impl MigrationTrait for Migration {
                     .table(PaymentRefund::Table)
                     .col(PaymentRefund::Status)
                     .col(PaymentRefund::RequestedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PaymentBill::Table)
+                    .col(pk_uuid(PaymentBill::Id))
+                    .col(string_len(PaymentBill::Provider, 16))
+                    .col(string_len(PaymentBill::BillDate, 10))
+                    .col(json(PaymentBill::Lines))
+                    .col(string_len(PaymentBill::Sha256, 64))
+                    .col(timestamp_with_time_zone(PaymentBill::ImportedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("payment_bill_day_idx")
+                    .table(PaymentBill::Table)
+                    .col(PaymentBill::Provider)
+                    .col(PaymentBill::BillDate)
+                    .unique()
                     .to_owned(),
             )
             .await?;

@@ -5,6 +5,7 @@
 pub mod callback;
 pub mod cashier;
 pub mod checkout;
+pub mod reconciliation;
 pub mod refunds;
 pub mod settle;
 

@@ -9,6 +9,7 @@ use examreg_domain::money::Fen;
 use examreg_domain::payment::Refund;
 use serde::Deserialize;
 
+use crate::services::payments::reconciliation;
 use crate::services::payments::refunds::{self, OrderCase};
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -229,4 +230,214 @@ pub async fn refund(
         Err(refunds::RefundError::Refused(refusal)) => again(refusal.to_string()).await,
         Err(other) => Err(other.into()),
     }
+}
+
+// ----- 对账 -----
+
+struct MismatchRow {
+    label: &'static str,
+    orders: Vec<(String, String)>,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/reconciliation.html")]
+struct ReconciliationPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    day: String,
+    action: String,
+    imported: Option<ImportedView>,
+    csv: String,
+    xlsx: String,
+}
+
+struct ImportedView {
+    at: String,
+    bill: String,
+    ours: String,
+    mismatches: Vec<MismatchRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DayQuery {
+    date: Option<String>,
+}
+
+fn parse_day(text: Option<&str>, app: &AppState) -> Result<time::Date, String> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        // Yesterday in China: the latest complete bill.
+        let today = app
+            .clock
+            .now()
+            .to_offset(examreg_domain::clock::CHINA_STANDARD_TIME)
+            .date();
+        return Ok(today.previous_day().unwrap_or(today));
+    };
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("日期“{text}”无法识别，请按 2025-02-10 的格式填写"))
+}
+
+async fn reconciliation_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    staff: &CurrentStaff,
+    day: time::Date,
+    errors: FormErrors,
+) -> Result<ReconciliationPage, AppError> {
+    let key = reconciliation::day_key(day);
+    let imported = reconciliation::view(app, day).await?.map(|r| ImportedView {
+        at: crate::format::date_time(r.imported_at),
+        bill: format!("{} 笔，{}", r.bill_count, r.bill_total),
+        ours: format!("{} 笔，{}", r.ours_count, r.ours_total),
+        mismatches: r
+            .mismatches
+            .iter()
+            .map(|m| MismatchRow {
+                label: m.label(),
+                orders: m
+                    .orders()
+                    .into_iter()
+                    .map(|no| (urls::staff_finance_order(&no), no))
+                    .collect(),
+                detail: m.detail(),
+            })
+            .collect(),
+    });
+    Ok(ReconciliationPage {
+        chrome: chrome(csrf, staff),
+        errors,
+        action: urls::STAFF_RECONCILIATION.to_owned(),
+        csv: format!("{}?date={key}", urls::STAFF_RECONCILIATION_CSV),
+        xlsx: format!("{}?date={key}", urls::STAFF_RECONCILIATION_XLSX),
+        day: key,
+        imported,
+    })
+}
+
+pub async fn reconciliation(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    staff: CurrentStaff,
+    Query(query): Query<DayQuery>,
+) -> Result<Response, AppError> {
+    finance_staff(&staff)?;
+    match parse_day(query.date.as_deref(), &app) {
+        Ok(day) => {
+            let page = reconciliation_page(&app, &csrf, &staff, day, FormErrors::default()).await?;
+            html(&page, StatusCode::OK)
+        }
+        Err(message) => {
+            let day = parse_day(None, &app).map_err(anyhow::Error::msg)?;
+            let page =
+                reconciliation_page(&app, &csrf, &staff, day, FormErrors::general(message)).await?;
+            html(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    date: String,
+}
+
+/// 导入对账单: fetches the day's bill from the provider now.
+pub async fn import(
+    State(app): State<AppState>,
+    csrf: CsrfToken,
+    staff: CurrentStaff,
+    Form(form): Form<ImportForm>,
+) -> Result<Response, AppError> {
+    finance_staff(&staff)?;
+    let day = match parse_day(Some(&form.date), &app) {
+        Ok(day) => day,
+        Err(message) => {
+            let day = parse_day(None, &app).map_err(anyhow::Error::msg)?;
+            let page =
+                reconciliation_page(&app, &csrf, &staff, day, FormErrors::general(message)).await?;
+            return html(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    match reconciliation::import(&app, day, examreg_domain::account::Actor::Staff(staff.id)).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}?date={}",
+            urls::STAFF_RECONCILIATION,
+            reconciliation::day_key(day)
+        ))
+        .into_response()),
+        Err(err @ crate::services::payments::PaymentError::ProviderUnavailable(_)) => {
+            let message = match AppError::from(err) {
+                AppError::Upstream { message, .. } => message,
+                other => return Err(other),
+            };
+            let page =
+                reconciliation_page(&app, &csrf, &staff, day, FormErrors::general(message)).await?;
+            html(&page, StatusCode::SERVICE_UNAVAILABLE)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn imported(
+    app: &AppState,
+    query: &DayQuery,
+) -> Result<reconciliation::Reconciliation, AppError> {
+    let day = parse_day(query.date.as_deref(), app).map_err(|message| AppError::Invalid {
+        message: message.clone(),
+        fields: [("date".to_owned(), vec![message])].into_iter().collect(),
+    })?;
+    reconciliation::view(app, day)
+        .await?
+        .ok_or_else(|| AppError::NotFoundBecause {
+            code: "bill_not_imported",
+            message: "该日的对账单尚未导入".into(),
+        })
+}
+
+fn download(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn reconciliation_csv(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Query(query): Query<DayQuery>,
+) -> Result<Response, AppError> {
+    finance_staff(&staff)?;
+    let done = imported(&app, &query).await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        format!("reconciliation-{}.csv", reconciliation::day_key(done.day)),
+        reconciliation::csv(&done).into_bytes(),
+    ))
+}
+
+pub async fn reconciliation_xlsx(
+    State(app): State<AppState>,
+    staff: CurrentStaff,
+    Query(query): Query<DayQuery>,
+) -> Result<Response, AppError> {
+    finance_staff(&staff)?;
+    let done = imported(&app, &query).await?;
+    let bytes = reconciliation::xlsx(&done)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("reconciliation-{}.xlsx", reconciliation::day_key(done.day)),
+        bytes,
+    ))
 }
