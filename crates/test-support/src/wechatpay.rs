@@ -1050,3 +1050,37 @@ pub enum Signer {
     /// A key nobody trusts: a forgery.
     Stranger,
 }
+
+/// An app whose provider is WeChat Pay, talking to a simulator that shares its clock and
+/// delivers notifications to it.
+#[derive(Debug)]
+pub struct WechatPayApp {
+    pub app: crate::TestApp,
+    pub sim: WechatPaySim,
+    _keys: tempfile::TempDir,
+}
+
+/// Where the app says WeChat Pay should notify (the simulator redirects to the app).
+pub const NOTIFY_URL: &str = "https://examreg.example.cn/api/v1/payments/wechatpay/notify";
+
+impl WechatPayApp {
+    pub async fn start() -> WechatPayApp {
+        let sim = WechatPaySim::start().await;
+        let keys = tempfile::tempdir().unwrap();
+        let config = sim.config(keys.path(), NOTIFY_URL);
+        let app = crate::TestApp::builder()
+            .configure(move |c| {
+                c.payments.provider = examreg_server::config::PaymentProviderConfig::Wechatpay;
+                c.payments.wechatpay = Some(config);
+            })
+            .build()
+            .await;
+        sim.use_clock(app.clock.clone() as Arc<dyn Clock>);
+        sim.deliver_to(&app.url(""));
+        WechatPayApp {
+            app,
+            sim,
+            _keys: keys,
+        }
+    }
+}

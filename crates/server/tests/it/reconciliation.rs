@@ -1,13 +1,9 @@
 //! 对账: a day's bill against our orders, with every kind of difference seeded into the
 //! WeChat Pay simulator's bill; the daily job with the sandbox; CSV and xlsx exports.
 
-use std::sync::Arc;
-
-use examreg_domain::Clock;
-use examreg_server::config::PaymentProviderConfig;
 use examreg_server::jobs::import_bills;
 use examreg_server::payments::sandbox::CashierChoice;
-use examreg_test_support::wechatpay::{ExtraBillLine, WechatPaySim};
+use examreg_test_support::wechatpay::{ExtraBillLine, WechatPayApp};
 use examreg_test_support::{SignedInClient, TestApp};
 use reqwest::StatusCode;
 use time::macros::datetime;
@@ -15,33 +11,8 @@ use time::macros::datetime;
 use crate::html::select;
 use crate::payments::{PAYING, deliver, open_order, order_no, post_form, qualified_at, sandbox};
 
-struct Setup {
-    app: TestApp,
-    sim: WechatPaySim,
-    _keys: tempfile::TempDir,
-}
-
-async fn wechatpay() -> Setup {
-    let sim = WechatPaySim::start().await;
-    let keys = tempfile::tempdir().unwrap();
-    let config = sim.config(
-        keys.path(),
-        "https://examreg.example.cn/api/v1/payments/wechatpay/notify",
-    );
-    let app = TestApp::builder()
-        .configure(move |c| {
-            c.payments.provider = PaymentProviderConfig::Wechatpay;
-            c.payments.wechatpay = Some(config);
-        })
-        .build()
-        .await;
-    sim.use_clock(app.clock.clone() as Arc<dyn Clock>);
-    sim.deliver_to(&app.url(""));
-    Setup {
-        app,
-        sim,
-        _keys: keys,
-    }
+async fn wechatpay() -> WechatPayApp {
+    WechatPayApp::start().await
 }
 
 async fn reconciliation_page(admin: &SignedInClient, day: &str) -> String {

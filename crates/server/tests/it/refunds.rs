@@ -1,13 +1,9 @@
 //! 退款 by an administrator: a payment flagged for refund given back in full, the paying
 //! order only in part; the sandbox settles at once, WeChat Pay by notification or query.
 
-use std::sync::Arc;
-
-use examreg_domain::Clock;
-use examreg_server::config::PaymentProviderConfig;
 use examreg_server::jobs::settle_payments;
 use examreg_server::payments::sandbox::CashierChoice;
-use examreg_test_support::wechatpay::{Signer, WechatPaySim};
+use examreg_test_support::wechatpay::{Signer, WechatPayApp};
 use examreg_test_support::{SignedInClient, TestApp};
 use reqwest::StatusCode;
 use time::macros::datetime;
@@ -160,33 +156,8 @@ async fn the_paying_order_is_refunded_only_in_part_and_bad_amounts_are_named() {
     assert_eq!(payment(&client, &no).await["status"], "paid", "still paid");
 }
 
-struct Setup {
-    app: TestApp,
-    sim: WechatPaySim,
-    _keys: tempfile::TempDir,
-}
-
-async fn wechatpay() -> Setup {
-    let sim = WechatPaySim::start().await;
-    let keys = tempfile::tempdir().unwrap();
-    let config = sim.config(
-        keys.path(),
-        "https://examreg.example.cn/api/v1/payments/wechatpay/notify",
-    );
-    let app = TestApp::builder()
-        .configure(move |c| {
-            c.payments.provider = PaymentProviderConfig::Wechatpay;
-            c.payments.wechatpay = Some(config);
-        })
-        .build()
-        .await;
-    sim.use_clock(app.clock.clone() as Arc<dyn Clock>);
-    sim.deliver_to(&app.url(""));
-    Setup {
-        app,
-        sim,
-        _keys: keys,
-    }
+async fn wechatpay() -> WechatPayApp {
+    WechatPayApp::start().await
 }
 
 #[tokio::test]

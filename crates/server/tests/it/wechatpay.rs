@@ -2,47 +2,19 @@
 //! decrypted notifications, forged / stale / tampered / replayed ones, a lost one settled
 //! by query, close, and the provider down at checkout.
 
-use std::sync::Arc;
-
-use examreg_domain::Clock;
-use examreg_server::config::PaymentProviderConfig;
 use examreg_server::jobs::settle_payments;
-use examreg_test_support::wechatpay::{Failure, Signer, SimNotification, WechatPaySim};
-use examreg_test_support::{SignedInClient, TestApp};
+use examreg_test_support::SignedInClient;
+use examreg_test_support::wechatpay::{Failure, NOTIFY_URL, Signer, SimNotification, WechatPayApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 use crate::html::select;
 use crate::payments::{PAYING, history_actions, payment, post_form, qualified_at};
 
-const NOTIFY_URL: &str = "https://examreg.example.cn/api/v1/payments/wechatpay/notify";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50";
 
-struct Setup {
-    app: TestApp,
-    sim: WechatPaySim,
-    _keys: TempDir,
-}
-
-async fn setup() -> Setup {
-    let sim = WechatPaySim::start().await;
-    let keys = tempfile::tempdir().unwrap();
-    let config = sim.config(keys.path(), NOTIFY_URL);
-    let app = TestApp::builder()
-        .configure(move |c| {
-            c.payments.provider = PaymentProviderConfig::Wechatpay;
-            c.payments.wechatpay = Some(config);
-        })
-        .build()
-        .await;
-    sim.use_clock(app.clock.clone() as Arc<dyn Clock>);
-    sim.deliver_to(&app.url(""));
-    Setup {
-        app,
-        sim,
-        _keys: keys,
-    }
+async fn setup() -> WechatPayApp {
+    WechatPayApp::start().await
 }
 
 async fn checkout(
@@ -61,7 +33,7 @@ async fn checkout(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn deliver(s: &Setup, n: &SimNotification) -> StatusCode {
+async fn deliver(s: &WechatPayApp, n: &SimNotification) -> StatusCode {
     let status = s.sim.send(NOTIFY_URL, n).await;
     StatusCode::from_u16(status.as_u16()).unwrap()
 }

@@ -15,6 +15,7 @@ use examreg_store::StoreError;
 
 use crate::payments::ProviderError;
 use crate::services::registrations::AccessError;
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -46,6 +47,25 @@ impl From<ProviderError> for PaymentError {
             other => PaymentError::ProviderUnavailable(other.to_string()),
         }
     }
+}
+
+/// The registration an order pays for, and its exam.
+pub(crate) async fn registration_of(
+    app: &AppState,
+    order: &examreg_domain::payment::Order,
+) -> Result<(Registration, ExamDefinition), StoreError> {
+    let registration =
+        examreg_store::registrations::find_by_id(app.store.conn(), order.registration_id)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("order {} without registration", order.merchant_no))
+            })?;
+    let exam = app
+        .exams
+        .get(&registration.exam_id)
+        .ok_or_else(|| StoreError::Corrupt(format!("exam {} not loaded", registration.exam_id)))?
+        .clone();
+    Ok((registration, exam))
 }
 
 /// What `record` costs: its registered subjects at its level's price. `None` before the

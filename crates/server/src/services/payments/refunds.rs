@@ -194,16 +194,7 @@ async fn settle_once(app: &AppState, report: &RefundReport) -> Result<(), Attemp
             refund.refund_no
         ))));
     };
-    let registration = registrations::find_by_id(db, order.registration_id)
-        .await?
-        .ok_or_else(|| {
-            StoreError::Corrupt(format!("order {} without registration", order.merchant_no))
-        })?;
-    let exam = app
-        .exams
-        .get(&registration.exam_id)
-        .ok_or_else(|| StoreError::Corrupt(format!("exam {} not loaded", registration.exam_id)))?
-        .clone();
+    let (registration, exam) = super::registration_of(app, &order).await?;
     let now = app.clock.now();
     let to = if report.succeeded && report.amount == refund.amount {
         RefundStatus::Succeeded

@@ -109,16 +109,7 @@ async fn attempt(
             .await?;
         return Ok(Settled::UnknownOrder);
     };
-    let registration = registrations::find_by_id(db, order.registration_id)
-        .await?
-        .ok_or_else(|| {
-            StoreError::Corrupt(format!("order {} without registration", order.merchant_no))
-        })?;
-    let exam = app
-        .exams
-        .get(&registration.exam_id)
-        .ok_or_else(|| StoreError::Corrupt(format!("exam {} not loaded", registration.exam_id)))?
-        .clone();
+    let (registration, exam) = super::registration_of(app, &order).await?;
     let settlement = settle(&order, registration.status, &exam.calendar, report);
     let paid = PaidWith {
         transaction_id: report.transaction_id.clone(),

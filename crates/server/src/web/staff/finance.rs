@@ -318,6 +318,18 @@ async fn reconciliation_page(
     })
 }
 
+/// A date that cannot be read: yesterday's page, with the message.
+async fn bad_day(
+    app: &AppState,
+    csrf: &CsrfToken,
+    staff: &CurrentStaff,
+    message: String,
+) -> Result<Response, AppError> {
+    let day = parse_day(None, app).map_err(anyhow::Error::msg)?;
+    let page = reconciliation_page(app, csrf, staff, day, FormErrors::general(message)).await?;
+    html(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 pub async fn reconciliation(
     State(app): State<AppState>,
     csrf: CsrfToken,
@@ -330,12 +342,7 @@ pub async fn reconciliation(
             let page = reconciliation_page(&app, &csrf, &staff, day, FormErrors::default()).await?;
             html(&page, StatusCode::OK)
         }
-        Err(message) => {
-            let day = parse_day(None, &app).map_err(anyhow::Error::msg)?;
-            let page =
-                reconciliation_page(&app, &csrf, &staff, day, FormErrors::general(message)).await?;
-            html(&page, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(message) => bad_day(&app, &csrf, &staff, message).await,
     }
 }
 
@@ -355,12 +362,7 @@ pub async fn import(
     finance_staff(&staff)?;
     let day = match parse_day(Some(&form.date), &app) {
         Ok(day) => day,
-        Err(message) => {
-            let day = parse_day(None, &app).map_err(anyhow::Error::msg)?;
-            let page =
-                reconciliation_page(&app, &csrf, &staff, day, FormErrors::general(message)).await?;
-            return html(&page, StatusCode::UNPROCESSABLE_ENTITY);
-        }
+        Err(message) => return bad_day(&app, &csrf, &staff, message).await,
     };
     match reconciliation::import(&app, day, examreg_domain::account::Actor::Staff(staff.id)).await {
         Ok(_) => Ok(Redirect::to(&format!(
