@@ -281,3 +281,23 @@ async fn wechat_pay_down_at_checkout_answers_503_and_the_order_is_reused_when_it
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn an_expired_order_paid_before_it_could_be_closed_counts_and_no_new_order_is_made() {
+    let s = setup().await;
+    let (client, no, login) = qualified_at(&s.app, PAYING).await;
+    let (_, body) = checkout(&client, &no, None).await;
+    let order = body["order"]["order_no"].as_str().unwrap().to_owned();
+    // Paid at the last moment; the notification is lost.
+    s.sim.drop_notifications(true);
+    s.sim.pay(&order).await;
+    s.app.clock.advance(time::Duration::minutes(31));
+    let client = s.app.sign_in_as(&login).await;
+    let (status, body) = checkout(&client, &no, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "not_payable");
+    let body = payment(&client, &no).await;
+    assert_eq!(body["status"], "paid");
+    assert_eq!(body["orders"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(s.sim.trades().len(), 1);
+}

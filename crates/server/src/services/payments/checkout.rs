@@ -93,6 +93,8 @@ pub async fn checkout(
             return Ok((open.clone(), checkout));
         }
         retire(app, open).await?;
+        // It may have been paid just before it was closed: then there is nothing to pay.
+        screen_again(app, candidate, no).await?;
     }
     // Two tabs asking at once: the partial unique index lets one order in; the other
     // takes it.
@@ -123,6 +125,18 @@ pub async fn checkout(
         }
     }
     Err(PaymentError::Store(StoreError::Busy))
+}
+
+async fn screen_again(
+    app: &AppState,
+    candidate: CandidateId,
+    no: &str,
+) -> Result<(), PaymentError> {
+    screen(app, candidate, no)
+        .await?
+        .may_pay
+        .map(|_| ())
+        .map_err(PaymentError::Refused)
 }
 
 fn new_order(
