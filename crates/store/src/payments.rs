@@ -54,6 +54,7 @@ fn flag_of(key: &str, details: Option<&serde_json::Value>) -> Result<Flag, Store
         "paid_after_close" => Flag::PaidAfterClose,
         "paid_twice" => Flag::PaidTwice,
         "other_transaction" => Flag::OtherTransaction,
+        "merchant_mismatch" => Flag::MerchantMismatch,
         "not_payable" => Flag::NotPayable(
             details
                 .and_then(|d| d.get("status"))

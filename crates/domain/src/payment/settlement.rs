@@ -17,6 +17,9 @@ pub struct PaymentReport {
     pub transaction_id: String,
     pub amount: Fen,
     pub paid_at: OffsetDateTime,
+    /// The merchant the provider names is ours (a signed report for another merchant's
+    /// account changes nothing and is flagged).
+    pub merchant_matches: bool,
 }
 
 /// Something finance must look at on an order.
@@ -34,6 +37,8 @@ pub enum Flag {
     AmountMismatch { expected: Fen, reported: Fen },
     /// A second, different transaction reported for an order already paid.
     OtherTransaction,
+    /// The report names another merchant: nothing was changed.
+    MerchantMismatch,
 }
 
 impl Flag {
@@ -45,6 +50,7 @@ impl Flag {
             Flag::NotPayable(_) => "not_payable",
             Flag::AmountMismatch { .. } => "amount_mismatch",
             Flag::OtherTransaction => "other_transaction",
+            Flag::MerchantMismatch => "merchant_mismatch",
         }
     }
 
@@ -69,6 +75,7 @@ impl Flag {
                 format!("金额不符：订单 {expected}，支付平台 {reported}")
             }
             Flag::OtherTransaction => "同一订单出现另一笔交易".to_owned(),
+            Flag::MerchantMismatch => "商户号不符：支付通知不属于本商户".to_owned(),
         }
     }
 }
@@ -94,6 +101,9 @@ pub fn settle(
     calendar: &Calendar,
     report: &PaymentReport,
 ) -> Settlement {
+    if !report.merchant_matches {
+        return Settlement::Mismatch(Flag::MerchantMismatch);
+    }
     if let Some(paid) = &order.paid {
         return if paid.transaction_id == report.transaction_id {
             Settlement::AlreadyRecorded
@@ -172,6 +182,7 @@ mod tests {
             transaction_id: "4200000001".to_owned(),
             amount: order.amount(),
             paid_at,
+            merchant_matches: true,
         }
     }
 
@@ -249,6 +260,20 @@ mod tests {
         ] {
             assert!(flag.refund_due(), "{flag:?}");
         }
+    }
+
+    #[test]
+    fn another_merchants_report_changes_nothing() {
+        let o = order(OrderStatus::Open);
+        let r = PaymentReport {
+            merchant_matches: false,
+            ..report(&o, o.created_at)
+        };
+        assert_eq!(
+            settle(&o, Status::Qualified, &calendar(), &r),
+            Settlement::Mismatch(Flag::MerchantMismatch)
+        );
+        assert!(!Flag::MerchantMismatch.refund_due());
     }
 
     #[test]

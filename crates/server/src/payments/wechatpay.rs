@@ -283,11 +283,9 @@ struct TransactionAmount {
 }
 
 impl Transaction {
-    /// The payment it reports, if it is a successful one of ours.
+    /// The payment it reports, if it is a successful one (of another merchant's account
+    /// too: settling flags that).
     fn report(self, mchid: &str) -> Result<Option<PaymentReport>, NotificationRefused> {
-        if self.mchid != mchid {
-            return Err(NotificationRefused::OtherMerchant);
-        }
         if self.trade_state != "SUCCESS" {
             return Ok(None);
         }
@@ -308,6 +306,7 @@ impl Transaction {
             transaction_id,
             amount: Fen(amount.total),
             paid_at,
+            merchant_matches: self.mchid == mchid,
         }))
     }
 }

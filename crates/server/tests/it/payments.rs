@@ -596,3 +596,32 @@ async fn paying_is_refused_when_not_qualified_before_publication_and_after_the_c
     let page = response.text().await.unwrap();
     assert!(!select(&page, ".error-summary").is_empty());
 }
+
+#[tokio::test]
+async fn a_signed_report_for_another_merchant_is_flagged_and_changes_nothing_else() {
+    let app = TestApp::new().await;
+    let (client, no) = qualified(&app).await;
+    let order = open_order(&client, &no).await;
+    let body = json!({
+        "id": "n-1",
+        "create_time": "2025-02-10T10:00:30+08:00",
+        "event_type": "TRANSACTION.SUCCESS",
+        "resource": {
+            "mchid": "someone-else",
+            "out_trade_no": order,
+            "transaction_id": "4200000000202502100000000007",
+            "trade_state": "SUCCESS",
+            "success_time": "2025-02-10T10:00:30+08:00",
+            "amount": {"total": 20_000, "currency": "CNY"},
+        },
+    });
+    let n = sandbox(&app).sign(serde_json::to_vec(&body).unwrap(), PAYING);
+    assert_eq!(deliver(&app, &n).await, StatusCode::NO_CONTENT);
+    let body = payment(&client, &no).await;
+    assert_eq!(body["status"], "qualified");
+    assert_eq!(body["orders"][0]["status"], "open");
+    assert_eq!(
+        body["orders"][0]["flag"],
+        "商户号不符：支付通知不属于本商户"
+    );
+}
