@@ -109,6 +109,18 @@ async fn a_phone_is_sent_to_wechat_pay_h5_and_comes_back_to_the_payment_page() {
         "{url}"
     );
     assert_eq!(s.sim.trade(&order).unwrap().kind, "h5");
+    // 去支付 on the page: a link into WeChat (a form may not redirect to another origin).
+    let response = client
+        .send(Method::POST, &format!("/registrations/{no}/payment"))
+        .header("user-agent", IPHONE)
+        .form(&[("csrf_token", client.csrf_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let link = crate::html::attr(&page, "#h5-pay", "href").unwrap();
+    assert!(link.starts_with("https://wx.tenpay.com/"), "{link}");
     // The return address leads to the 缴费 page.
     let response = client.get(&format!("/pay/return/{order}")).await;
     assert_eq!(

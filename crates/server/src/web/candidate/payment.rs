@@ -107,6 +107,13 @@ struct PaymentPage {
     api: String,
     /// WeChat Pay Native: the code to scan.
     qr: Option<QrView>,
+    /// WeChat Pay H5: the page to open in WeChat.
+    h5: Option<H5View>,
+}
+
+struct H5View {
+    url: String,
+    amount: String,
 }
 
 struct QrView {
@@ -192,6 +199,7 @@ fn page_of(
         notice,
         api: urls::api_registration_payment(&no),
         qr: None,
+        h5: None,
         no,
     }
 }
@@ -228,7 +236,28 @@ pub async fn pay(
 ) -> Result<Response, AppError> {
     let device = Device::of(headers.get(USER_AGENT).and_then(|v| v.to_str().ok()), ip);
     match checkout::checkout(&app, candidate.id, &no, device).await {
-        Ok((_, Checkout::Redirect(url))) => Ok(Redirect::to(&url).into_response()),
+        // Our own pages (the sandbox cashier) by redirect.
+        Ok((_, Checkout::Redirect(url))) if url.starts_with('/') => {
+            Ok(Redirect::to(&url).into_response())
+        }
+        // Another origin (WeChat Pay H5): a link to follow, since `form-action 'self'`
+        // forbids a form submission that redirects away.
+        Ok((order, Checkout::Redirect(url))) => {
+            let mut page = payment_page(
+                &app,
+                &csrf,
+                &candidate,
+                &no,
+                FormErrors::default(),
+                String::new(),
+            )
+            .await?;
+            page.h5 = Some(H5View {
+                url,
+                amount: order.amount().to_string(),
+            });
+            html(&page, StatusCode::OK)
+        }
         Ok((order, Checkout::QrCode(code_url))) => {
             // WeChat Pay Native: the code is drawn here, never by an outside service.
             let mut page = payment_page(
