@@ -12,22 +12,16 @@
 //!   WeChat Pay key named by the serial; it is verified before the body is read;
 //! - errors are a status with `{"code": "…", "message": "…"}`.
 
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
 use anyhow::Context;
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use examreg_domain::Clock;
-use examreg_domain::money::Fen;
-use examreg_domain::payment::{
-    BillLine, MerchantOrderNo, Order, PaymentReport, ProviderKind, Refund, RefundNo, RefundReport,
-};
+use examreg_domain::payment::{BillLine, MerchantOrderNo, Order, ProviderKind, Refund, RefundNo};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
@@ -35,10 +29,8 @@ use rsa::sha2::Sha256;
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::{
     Checkout, Device, NOTIFICATION_MAX_AGE, NotificationRefused, PaymentProvider, ProviderError,
@@ -47,6 +39,13 @@ use super::{
 use crate::config::WechatPayConfig;
 use crate::format::rfc3339;
 use crate::secrets;
+
+mod bill;
+mod wire;
+
+pub use bill::parse_trade_bill;
+pub use wire::decrypt_resource;
+use wire::{Notification, RefundAnswer, Transaction, refund_state};
 
 pub const TIMESTAMP_HEADER: &str = "wechatpay-timestamp";
 pub const NONCE_HEADER: &str = "wechatpay-nonce";
@@ -260,133 +259,6 @@ fn refused_by(status: reqwest::StatusCode, body: &[u8]) -> ProviderError {
     ))
 }
 
-/// The payment part of a transaction (`/v3/pay/transactions/…` answer, or a decrypted
-/// notification resource).
-#[derive(Debug, Deserialize)]
-struct Transaction {
-    mchid: String,
-    out_trade_no: String,
-    trade_state: String,
-    #[serde(default)]
-    transaction_id: Option<String>,
-    #[serde(default)]
-    success_time: Option<String>,
-    #[serde(default)]
-    amount: Option<TransactionAmount>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TransactionAmount {
-    total: u32,
-    #[serde(default)]
-    currency: Option<String>,
-}
-
-impl Transaction {
-    /// The payment it reports, if it is a successful one (of another merchant's account
-    /// too: settling flags that).
-    fn report(self, mchid: &str) -> Result<Option<PaymentReport>, NotificationRefused> {
-        if self.trade_state != "SUCCESS" {
-            return Ok(None);
-        }
-        let merchant_no =
-            MerchantOrderNo::parse(&self.out_trade_no).ok_or(NotificationRefused::Malformed)?;
-        let (Some(transaction_id), Some(success_time), Some(amount)) =
-            (self.transaction_id, self.success_time, self.amount)
-        else {
-            return Err(NotificationRefused::Malformed);
-        };
-        if amount.currency.as_deref().is_some_and(|c| c != "CNY") {
-            return Err(NotificationRefused::Malformed);
-        }
-        let paid_at = OffsetDateTime::parse(&success_time, &Rfc3339)
-            .map_err(|_| NotificationRefused::Malformed)?;
-        Ok(Some(PaymentReport {
-            merchant_no,
-            transaction_id,
-            amount: Fen(amount.total),
-            paid_at,
-            merchant_matches: self.mchid == mchid,
-        }))
-    }
-}
-
-/// A refund (`/v3/refund/domestic/refunds` answer, or a decrypted notification resource:
-/// there the status is `refund_status`).
-#[derive(Debug, Deserialize)]
-struct RefundAnswer {
-    #[serde(default)]
-    mchid: Option<String>,
-    out_refund_no: String,
-    refund_id: String,
-    #[serde(alias = "refund_status")]
-    status: String,
-    amount: RefundAmount,
-}
-
-#[derive(Debug, Deserialize)]
-struct RefundAmount {
-    refund: u32,
-}
-
-impl RefundAnswer {
-    fn state(self, mchid: &str) -> Result<RefundState, NotificationRefused> {
-        if self.mchid.as_deref().is_some_and(|m| m != mchid) {
-            return Err(NotificationRefused::OtherMerchant);
-        }
-        let refund_no =
-            RefundNo::parse(&self.out_refund_no).ok_or(NotificationRefused::Malformed)?;
-        let settled = |succeeded| {
-            RefundState::Settled(RefundReport {
-                refund_no: refund_no.clone(),
-                provider_refund_id: self.refund_id.clone(),
-                succeeded,
-                amount: Fen(self.amount.refund),
-            })
-        };
-        Ok(match self.status.as_str() {
-            "SUCCESS" => settled(true),
-            "CLOSED" | "ABNORMAL" => settled(false),
-            _ => RefundState::Processing,
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Notification {
-    event_type: String,
-    resource: EncryptedResource,
-}
-
-#[derive(Debug, Deserialize)]
-struct EncryptedResource {
-    algorithm: String,
-    ciphertext: String,
-    #[serde(default)]
-    associated_data: String,
-    nonce: String,
-}
-
-/// Decrypts a notification resource (AEAD_AES_256_GCM under the APIv3 key).
-pub fn decrypt_resource(
-    key: &[u8; 32],
-    nonce: &str,
-    associated_data: &str,
-    ciphertext_b64: &str,
-) -> Option<Vec<u8>> {
-    let nonce: [u8; 12] = nonce.as_bytes().try_into().ok()?;
-    let ciphertext = STANDARD.decode(ciphertext_b64).ok()?;
-    Aes256Gcm::new(&Key::<Aes256Gcm>::from(*key))
-        .decrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: &ciphertext,
-                aad: associated_data.as_bytes(),
-            },
-        )
-        .ok()
-}
-
 impl PaymentProvider for WechatPay {
     fn kind(&self) -> ProviderKind {
         ProviderKind::WechatPay
@@ -412,7 +284,7 @@ impl PaymentProvider for WechatPay {
             Device::Desktop => "/v3/pay/transactions/native",
             Device::Phone { ip } => {
                 body["scene_info"] = json!({
-                    "payer_client_ip": ip_text(ip),
+                    "payer_client_ip": ip.to_string(),
                     "h5_info": { "type": "Wap" },
                 });
                 "/v3/pay/transactions/h5"
@@ -646,76 +518,4 @@ impl PaymentProvider for WechatPay {
             .report(&self.mchid)?
             .map_or(Reported::Nothing, Reported::Payment))
     }
-}
-
-fn refund_state(bytes: &[u8], mchid: &str) -> Result<RefundState, ProviderError> {
-    let answer: RefundAnswer = serde_json::from_slice(bytes)
-        .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay refund unreadable: {e}")))?;
-    answer
-        .state(mchid)
-        .map_err(|e| ProviderError::Unavailable(format!("WeChat Pay refund unreadable: {e}")))
-}
-
-fn ip_text(ip: IpAddr) -> String {
-    ip.to_string()
-}
-
-/// The successful payments of a WeChat Pay trade bill (交易账单): a header row, rows whose
-/// fields each start with a backtick, then the summary (`总交易单数,…`).
-pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>, String> {
-    let mut rows = text
-        .lines()
-        .map(|l| l.trim_start_matches('\u{feff}'))
-        .filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = rows
-        .next()
-        .ok_or("empty bill")?
-        .split(',')
-        .map(str::trim)
-        .collect();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| format!("no column {name}"))
-    };
-    let (at, transaction, order, state, amount) = (
-        column("交易时间")?,
-        column("微信订单号")?,
-        column("商户订单号")?,
-        column("交易状态")?,
-        column("订单金额")?,
-    );
-    let mut lines = Vec::new();
-    for row in rows {
-        if row.starts_with("总交易单数") {
-            break;
-        }
-        let fields: Vec<&str> = row
-            .split(',')
-            .map(|f| f.trim().trim_start_matches('`'))
-            .collect();
-        let get = |i: usize| {
-            fields
-                .get(i)
-                .copied()
-                .ok_or_else(|| format!("short row: {row}"))
-        };
-        if get(state)? != "SUCCESS" {
-            continue;
-        }
-        let paid_at = time::PrimitiveDateTime::parse(
-            get(at)?,
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
-        )
-        .map_err(|e| format!("交易时间 {}: {e}", get(at).unwrap_or_default()))?
-        .assume_offset(examreg_domain::clock::CHINA_STANDARD_TIME);
-        lines.push(BillLine {
-            merchant_no: get(order)?.to_owned(),
-            transaction_id: get(transaction)?.to_owned(),
-            amount: Fen::parse_yuan(get(amount)?).ok_or_else(|| format!("订单金额 in {row}"))?,
-            paid_at,
-        });
-    }
-    Ok(lines)
 }
